@@ -1,0 +1,13 @@
+//! The only place the schema changes. Each migration is a file named by date and sequence.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_official_account;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_official_account::Migration)]
+    }
+}

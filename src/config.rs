@@ -1,0 +1,319 @@
+//! Configuration: defaults, then `babyvax.toml` in the working directory, then the environment.
+//!
+//! Environment names follow the DESIGN's contract: `DATABASE_URL` and `BABYVAX_*`
+//! (`BABYVAX_OA_APPID` becomes the key `oa_appid`, and so on). Secrets are kept in
+//! [`SecretString`] so that `Debug` and logs never show them.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::wechat::crypto::AesKey;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://babyvax.db?mode=rwc";
+pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
+
+/// The raw, flat shape of every configuration source. Validated into [`Settings`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct RawSettings {
+    pub database_url: String,
+    pub bind: String,
+    pub oa_appid: Option<String>,
+    pub oa_secret: Option<SecretString>,
+    pub oa_token: Option<SecretString>,
+    pub oa_aes_key: Option<SecretString>,
+    pub mp_appid: Option<String>,
+    pub mp_secret: Option<SecretString>,
+    pub wechat_api_base: String,
+    pub jwt_secret: Option<SecretString>,
+    /// How far a callback's `timestamp` may be from our clock, in seconds.
+    pub callback_timestamp_window_secs: i64,
+    /// How long the callback handler may work on a reply before it answers `success`.
+    pub callback_reply_budget_ms: u64,
+    pub log_format: LogFormat,
+}
+
+impl Default for RawSettings {
+    fn default() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            bind: "127.0.0.1:8080".to_owned(),
+            oa_appid: None,
+            oa_secret: None,
+            oa_token: None,
+            oa_aes_key: None,
+            mp_appid: None,
+            mp_secret: None,
+            wechat_api_base: DEFAULT_WECHAT_API_BASE.to_owned(),
+            jwt_secret: None,
+            callback_timestamp_window_secs: 300,
+            callback_reply_budget_ms: 4000,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Official-account callback settings; present only when both Token and EncodingAESKey are set.
+#[derive(Debug, Clone)]
+pub struct CallbackSettings {
+    pub token: SecretString,
+    pub aes_key: AesKey,
+    /// The official account's appid: the tail of every safe-mode plaintext.
+    pub appid: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppCredentials {
+    pub appid: String,
+    pub secret: SecretString,
+}
+
+/// Validated settings the application runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub callback: Option<CallbackSettings>,
+    pub oa: Option<AppCredentials>,
+    pub mp: Option<AppCredentials>,
+    pub wechat_api_base: reqwest::Url,
+    pub jwt_secret: Option<SecretString>,
+    pub callback_timestamp_window_secs: i64,
+    pub callback_reply_budget_ms: u64,
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Read(String),
+    #[error("invalid configuration value for {key}: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+impl RawSettings {
+    /// Defaults, then `dir/babyvax.toml` if present, then the environment.
+    pub fn load_from(dir: &Path) -> Result<Self, ConfigError> {
+        Figment::new()
+            .merge(Toml::file(dir.join("babyvax.toml")))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .merge(Env::prefixed("BABYVAX_"))
+            .extract()
+            .map_err(|e| ConfigError::Read(e.to_string()))
+    }
+
+    pub fn validate(self) -> Result<Settings, ConfigError> {
+        let bind = self.bind.parse().map_err(|e| ConfigError::Invalid {
+            key: "BABYVAX_BIND",
+            reason: format!("{e} (expected host:port, e.g. 127.0.0.1:8080)"),
+        })?;
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid {
+                key: "DATABASE_URL",
+                reason: "must start with sqlite:, postgres:// or postgresql://".into(),
+            });
+        }
+        let wechat_api_base = parse_http_url("BABYVAX_WECHAT_API_BASE", &self.wechat_api_base)?;
+        let oa_appid = non_empty(self.oa_appid);
+        let callback = match (
+            non_empty_secret(self.oa_token),
+            non_empty_secret(self.oa_aes_key),
+        ) {
+            (Some(token), Some(key)) => {
+                let aes_key = AesKey::from_encoding_aes_key(key.expose_secret()).map_err(|e| {
+                    ConfigError::Invalid {
+                        key: "BABYVAX_OA_AES_KEY",
+                        reason: e.to_string(),
+                    }
+                })?;
+                let appid = oa_appid.clone().ok_or(ConfigError::Invalid {
+                    key: "BABYVAX_OA_APPID",
+                    reason: "required when BABYVAX_OA_AES_KEY is set (safe mode checks the appid)"
+                        .into(),
+                })?;
+                Some(CallbackSettings {
+                    token,
+                    aes_key,
+                    appid,
+                })
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::Invalid {
+                    key: "BABYVAX_OA_AES_KEY",
+                    reason: "must be set together with BABYVAX_OA_TOKEN".into(),
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    key: "BABYVAX_OA_TOKEN",
+                    reason: "must be set together with BABYVAX_OA_AES_KEY".into(),
+                });
+            }
+        };
+        let oa = credentials(oa_appid, self.oa_secret);
+        let mp = credentials(non_empty(self.mp_appid), self.mp_secret);
+        if self.callback_timestamp_window_secs <= 0 {
+            return Err(ConfigError::Invalid {
+                key: "BABYVAX_CALLBACK_TIMESTAMP_WINDOW_SECS",
+                reason: "must be a positive number of seconds".into(),
+            });
+        }
+        if !(100..=4800).contains(&self.callback_reply_budget_ms) {
+            return Err(ConfigError::Invalid {
+                key: "BABYVAX_CALLBACK_REPLY_BUDGET_MS",
+                reason: "must be between 100 and 4800: WeChat gives up after 5 seconds".into(),
+            });
+        }
+        Ok(Settings {
+            database_url: self.database_url,
+            bind,
+            callback,
+            oa,
+            mp,
+            wechat_api_base,
+            jwt_secret: non_empty_secret(self.jwt_secret),
+            callback_timestamp_window_secs: self.callback_timestamp_window_secs,
+            callback_reply_budget_ms: self.callback_reply_budget_ms,
+            log_format: self.log_format,
+        })
+    }
+}
+
+impl Settings {
+    /// Loads and validates the configuration for a process started in `dir`.
+    pub fn load_from(dir: &Path) -> Result<Self, ConfigError> {
+        RawSettings::load_from(dir)?.validate()
+    }
+}
+
+fn parse_http_url(key: &'static str, value: &str) -> Result<reqwest::Url, ConfigError> {
+    let url = reqwest::Url::parse(value).map_err(|e| ConfigError::Invalid {
+        key,
+        reason: format!("{e}: {value:?}"),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(ConfigError::Invalid {
+            key,
+            reason: format!("must be an http(s) URL with a host: {value:?}"),
+        });
+    }
+    Ok(url)
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+fn non_empty_secret(value: Option<SecretString>) -> Option<SecretString> {
+    value.filter(|v| !v.expose_secret().trim().is_empty())
+}
+
+fn credentials(appid: Option<String>, secret: Option<SecretString>) -> Option<AppCredentials> {
+    match (appid, non_empty_secret(secret)) {
+        (Some(appid), Some(secret)) => Some(AppCredentials { appid, secret }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw() -> RawSettings {
+        RawSettings::default()
+    }
+
+    #[test]
+    fn defaults_are_valid_and_disable_wechat() {
+        let s = raw().validate().unwrap();
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert!(s.callback.is_none() && s.oa.is_none() && s.mp.is_none());
+    }
+
+    #[test]
+    fn aes_key_of_wrong_length_is_refused_naming_the_variable() {
+        let mut r = raw();
+        r.oa_appid = Some("wx1".into());
+        r.oa_token = Some("t".into());
+        r.oa_aes_key = Some("short".into());
+        let err = r.validate().unwrap_err().to_string();
+        assert!(err.contains("BABYVAX_OA_AES_KEY"), "{err}");
+    }
+
+    #[test]
+    fn malformed_urls_and_bind_addresses_are_refused() {
+        let mut r = raw();
+        r.wechat_api_base = "not a url".into();
+        assert!(
+            r.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("BABYVAX_WECHAT_API_BASE")
+        );
+        let mut r = raw();
+        r.bind = "localhost".into();
+        assert!(
+            r.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("BABYVAX_BIND")
+        );
+        let mut r = raw();
+        r.database_url = "mysql://x".into();
+        assert!(
+            r.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("DATABASE_URL")
+        );
+    }
+
+    #[test]
+    fn secrets_do_not_appear_in_debug_output() {
+        let mut r = raw();
+        r.oa_appid = Some("wx1".into());
+        r.oa_token = Some("tok-very-secret".into());
+        r.oa_aes_key = Some("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".into());
+        r.jwt_secret = Some("jwt-very-secret".into());
+        let s = r.validate().unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("tok-very-secret") && !shown.contains("jwt-very-secret"));
+        assert!(!shown.contains("abcdefghijklmnopqrstuvwxyz"));
+    }
+
+    #[test]
+    fn toml_file_then_environment_override_defaults() {
+        let dir = std::env::temp_dir().join(format!("babyvax-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("babyvax.toml"),
+            "bind = \"127.0.0.1:9999\"\nmp_appid = \"wxmp\"\n",
+        )
+        .unwrap();
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("BABYVAX_MP_APPID", "wxenv");
+            let r = RawSettings::load_from(&dir).map_err(|e| e.to_string())?;
+            assert_eq!(r.bind, "127.0.0.1:9999");
+            assert_eq!(r.mp_appid.as_deref(), Some("wxenv"));
+            Ok(())
+        });
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
