@@ -299,6 +299,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Error is large; it is only a test.
     fn toml_file_then_environment_override_defaults() {
         let dir = std::env::temp_dir().join(format!("babyvax-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -26,6 +26,13 @@ pub fn install_crypto_provider() {
 /// Opens the database. SQLite runs in WAL mode with a busy timeout so that readers never block
 /// the writer and short write contention waits instead of failing.
 pub async fn connect_database(url: &str) -> anyhow::Result<DatabaseConnection> {
+    Database::connect(connect_options(url))
+        .await
+        .with_context(|| format!("cannot open the database at {}", redact_url(url)))
+}
+
+/// Pool and driver settings for `url`; tests add a schema search path on top.
+pub fn connect_options(url: &str) -> ConnectOptions {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .connect_timeout(Duration::from_secs(10))
@@ -44,9 +51,7 @@ pub async fn connect_database(url: &str) -> anyhow::Result<DatabaseConnection> {
     } else {
         options.max_connections(20).min_connections(1);
     }
-    Database::connect(options)
-        .await
-        .with_context(|| format!("cannot open the database at {}", redact_url(url)))
+    options
 }
 
 /// A database URL without its password, for messages.

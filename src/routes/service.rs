@@ -8,7 +8,13 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz).service(metrics);
+    cfg.service(livez).service(healthz).service(metrics);
+}
+
+/// Liveness: the process answers HTTP. Touches nothing else, so it is also the load ceiling.
+#[get("/livez")]
+async fn livez() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
 /// 200 when the database answers, 503 otherwise.
