@@ -1,1 +1,2 @@
 //! Pure rules and value types: no database, no clock, no actix.
+pub mod schedule;
