@@ -1,6 +1,7 @@
 //! Integration tests: the real app over HTTP on a fresh database per test (SQLite, or PostgreSQL
 //! when TEST_DATABASE_URL is set) and, where WeChat is involved, a fake WeChat on loopback.
 mod callback;
+mod cli;
 mod helpers;
 mod samples;
 mod service;
