@@ -3,6 +3,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod fake_wechat;
 pub mod jobs;
 pub mod routes;
 pub mod service;

@@ -4,3 +4,4 @@ pub mod follower_events;
 pub mod followers;
 pub mod inbound_messages;
 pub mod reply_rules;
+pub mod wechat_access_tokens;

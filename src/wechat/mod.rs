@@ -1,5 +1,6 @@
 //! WeChat's protocols only: signatures, safe-mode crypto, callback XML and passive replies.
 //! Knows nothing of members, babies or coupons.
+pub mod api;
 pub mod crypto;
 pub mod message;
 pub mod reply;

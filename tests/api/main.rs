@@ -5,3 +5,4 @@ mod cli;
 mod helpers;
 mod samples;
 mod service;
+mod wechat_outbound;
