@@ -1,4 +1,5 @@
 //! babyvax: backend of a WeChat official account and mini-program for parents of young children.
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod domain;

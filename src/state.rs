@@ -4,9 +4,11 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
+use crate::auth::JwtKeys;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::telemetry::Metrics;
+use crate::wechat::api::MiniProgram;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,4 +16,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: SharedClock,
     pub metrics: Metrics,
+    /// Signs and checks mini-program member tokens; one key for the life of the process.
+    pub jwt: Arc<JwtKeys>,
+    /// The mini-program's WeChat API; None when BABYVAX_MP_APPID / BABYVAX_MP_SECRET are unset.
+    pub mini_program: Option<MiniProgram>,
 }

@@ -3,6 +3,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_official_account;
 mod m20261122_000002_wechat_access_tokens;
+mod m20261122_000003_mini_program;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_official_account::Migration),
             Box::new(m20261122_000002_wechat_access_tokens::Migration),
+            Box::new(m20261122_000003_mini_program::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
 //! Thin actix handlers per door: parse, authorise, call one service function, map the result.
+pub mod mp;
 pub mod official_account;
 pub mod service;
 
@@ -7,4 +8,5 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     service::configure(cfg);
     official_account::configure(cfg);
+    mp::configure(cfg);
 }

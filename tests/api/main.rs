@@ -3,6 +3,14 @@
 mod callback;
 mod cli;
 mod helpers;
+mod mp_auth;
+mod mp_babies;
+mod mp_feed;
+mod mp_privacy;
+mod mp_spec;
+mod mp_subscriptions;
+mod mp_support;
+mod mp_vaccinations;
 mod samples;
 mod service;
 mod wechat_outbound;

@@ -1,0 +1,395 @@
+//! Load on `GET /api/v1/babies/{id}/schedule`: B babies with realistic histories (every dose
+//! given on its recommended date up to today, a third of them with self-paid opt-ins), then N
+//! authenticated schedule requests at concurrency C spread over them, then the same N against
+//! `GET /livez` (the ceiling: the HTTP stack without auth, database or engine).
+//!
+//! ```sh
+//! cargo run --release --example schedule_load -- [--requests N] [--concurrency C] [--babies B]
+//! ```
+//!
+//! Same set-up as `examples/callback_load.rs`: the real server in-process on 127.0.0.1:0 on its
+//! own actix System thread (plus its workers), SQLite in a temporary directory, and the client on
+//! one single-threaded tokio runtime; both share the machine's cores, so the figures are a floor
+//! for the server alone. Requests are bounded by N; the run stops by itself.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use babyvax::auth::JwtKeys;
+use babyvax::clock::{Clock, SystemClock};
+use babyvax::config::{RawSettings, Settings};
+use babyvax::service::babies::{self, BabyInput};
+use babyvax::service::members;
+use babyvax::service::vaccinations::{self, DoseInput, DoseState, OptInsInput};
+use babyvax::startup;
+use chrono::{Days, Utc};
+use clap::Parser;
+use sea_orm::{ActiveModelTrait, Database, DatabaseConnection, Set};
+
+const JWT_SECRET: &str = "schedule-load-secret";
+const MAX_REQUESTS: usize = 1_000_000;
+const MAX_CONCURRENCY: usize = 1024;
+const MAX_BABIES: usize = 10_000;
+
+#[derive(Parser)]
+#[command(about = "Load GET /api/v1/babies/{id}/schedule on SQLite, then GET /livez")]
+struct Args {
+    /// Requests per phase.
+    #[arg(long, default_value_t = 20_000)]
+    requests: usize,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Babies (one per member) whose schedules are asked for, round robin.
+    #[arg(long, default_value_t = 200)]
+    babies: usize,
+}
+
+/// A baby and its owner's token.
+struct Target {
+    baby_id: i32,
+    token: String,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if !(1..=MAX_REQUESTS).contains(&args.requests) {
+        bail!("--requests must be between 1 and {MAX_REQUESTS}");
+    }
+    if !(1..=MAX_CONCURRENCY).contains(&args.concurrency) {
+        bail!("--concurrency must be between 1 and {MAX_CONCURRENCY}");
+    }
+    if !(1..=MAX_BABIES).contains(&args.babies) {
+        bail!("--babies must be between 1 and {MAX_BABIES}");
+    }
+    startup::install_crypto_provider();
+    let dir = tempfile::tempdir().context("temp dir")?;
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("load.db").display());
+    let client_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("client runtime")?;
+
+    let listener = TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")?;
+    let address = format!("http://{}", listener.local_addr()?);
+    let settings = settings(&url)?;
+    let babies = args.babies;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let server_thread = std::thread::Builder::new()
+        .name("server".into())
+        .spawn(move || -> anyhow::Result<()> {
+            actix_web::rt::System::new().block_on(async move {
+                let db = Database::connect(startup::connect_options(&url))
+                    .await
+                    .context("connect")?;
+                startup::migrate(&db).await?;
+                let seeded = seed(&db, babies).await?;
+                let state = startup::build_state(settings, db.clone(), Arc::new(SystemClock))?;
+                let server = startup::serve(listener, state)?;
+                let _ = ready_tx.send((server.handle(), seeded));
+                server.await.context("server failed")?;
+                db.close().await.ok();
+                Ok(())
+            })
+        })
+        .context("spawn server thread")?;
+
+    let Ok((handle, (targets, doses))) = ready_rx.recv() else {
+        return match server_thread.join() {
+            Ok(Err(e)) => Err(e.context("server start-up")),
+            _ => bail!("server thread ended before serving"),
+        };
+    };
+    let report = client_rt.block_on(drive(&address, &args, targets));
+    client_rt.block_on(handle.stop(true));
+    match server_thread.join() {
+        Ok(result) => result?,
+        Err(_) => bail!("server thread panicked"),
+    }
+    let report = report?;
+    report.print(doses);
+    if report.schedule.failed() > 0 || report.livez.failed() > 0 {
+        bail!("some requests failed");
+    }
+    Ok(())
+}
+
+fn settings(database_url: &str) -> anyhow::Result<Settings> {
+    let raw = RawSettings {
+        database_url: database_url.to_owned(),
+        bind: "127.0.0.1:0".into(),
+        jwt_secret: Some(JWT_SECRET.to_owned().into()),
+        ..RawSettings::default()
+    };
+    raw.validate().context("load settings")
+}
+
+/// `count` members with one consented baby each, aged from a few days to six years, every dose
+/// recorded on its recommended date up to today. Answers the targets and the doses recorded.
+async fn seed(db: &DatabaseConnection, count: usize) -> anyhow::Result<(Vec<Target>, usize)> {
+    let clock = SystemClock;
+    let now = clock.now();
+    let today = clock.today_shanghai();
+    let keys = JwtKeys::from_secret(JWT_SECRET.as_bytes());
+    let mut targets = Vec::with_capacity(count);
+    let mut doses = 0;
+    for i in 0..count {
+        let member = entity::members::ActiveModel {
+            openid: Set(format!("o_load_{i}")),
+            created_at: Set(now),
+            updated_at: Set(now),
+            last_login_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+        members::record_consent(db, member.id, members::PRIVACY_POLICY_VERSION, now).await?;
+        // Ages spread over 0..6 years, so histories range from 2 to ~30 doses.
+        let age_days = 3 + (i as u64 * 2190 / count as u64);
+        let birth = today
+            .checked_sub_days(Days::new(age_days))
+            .context("birth date")?;
+        let input = BabyInput {
+            name: format!("宝宝{i}"),
+            birth_date: birth,
+            sex: None,
+            preterm_weeks: None,
+        };
+        let baby = babies::create(db, member.id, &input, today, now).await?;
+        if i % 3 == 0 {
+            let opt_ins = OptInsInput {
+                vaccines: vec!["PCV13".into(), "EV71".into()],
+            };
+            vaccinations::set_opt_ins(db, member.id, baby.id, &opt_ins, today, now).await?;
+        }
+        let plan = vaccinations::schedule(db, member.id, baby.id, None, today).await?;
+        for dose in plan.doses {
+            let Some(on) = dose.recommended.filter(|d| *d <= today) else {
+                continue;
+            };
+            if dose.status == DoseState::NotApplicable {
+                continue;
+            }
+            let record = DoseInput {
+                vaccine: dose.vaccine,
+                dose: i32::from(dose.dose),
+                date: on,
+                clinic: Some("社区卫生服务中心".into()),
+            };
+            // A dose the engine refuses on this history is simply not recorded.
+            if vaccinations::add_dose(db, member.id, baby.id, &record, today, now)
+                .await
+                .is_ok()
+            {
+                doses += 1;
+            }
+        }
+        let token = keys.issue(member.id, Utc::now())?.token;
+        targets.push(Target {
+            baby_id: baby.id,
+            token,
+        });
+    }
+    Ok((targets, doses))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Failure {
+    Transport,
+    Status(u16),
+    BadBody,
+}
+
+#[derive(Default)]
+struct Phase {
+    latencies: Vec<Duration>,
+    failures: HashMap<Failure, usize>,
+    elapsed: Duration,
+}
+
+impl Phase {
+    fn failed(&self) -> usize {
+        self.failures.values().sum()
+    }
+
+    fn percentile(sorted: &[Duration], p: f64) -> f64 {
+        if sorted.is_empty() {
+            return f64::NAN;
+        }
+        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+        sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+    }
+
+    fn row(&self, name: &str) -> String {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        let total = sorted.len();
+        format!(
+            "| {name:<34} | {:>6} | {:>4} | {:>7.0} | {:>6.2} | {:>6.2} | {:>6.2} | {:>7.2} |",
+            total - self.failed(),
+            self.failed(),
+            total as f64 / self.elapsed.as_secs_f64(),
+            Self::percentile(&sorted, 50.0),
+            Self::percentile(&sorted, 90.0),
+            Self::percentile(&sorted, 99.0),
+            sorted.last().map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0),
+        )
+    }
+}
+
+struct Report {
+    requests: usize,
+    concurrency: usize,
+    babies: usize,
+    schedule: Phase,
+    livez: Phase,
+}
+
+impl Report {
+    fn print(&self, doses: usize) {
+        let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+        println!(
+            "\nbabyvax schedule load: SQLite (temp dir, WAL); {} babies, {doses} doses recorded; N={} per phase, C={}; {}",
+            self.babies,
+            self.requests,
+            self.concurrency,
+            Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        );
+        println!(
+            "client (1 tokio thread) and server (actix System + workers) share this machine's {cores} cores\n"
+        );
+        println!(
+            "| target                             |     ok | fail |   req/s | p50 ms | p90 ms | p99 ms |  max ms |"
+        );
+        println!(
+            "|------------------------------------|-------:|-----:|--------:|-------:|-------:|-------:|--------:|"
+        );
+        println!("{}", self.schedule.row("GET /api/v1/babies/{id}/schedule"));
+        println!("{}", self.livez.row("GET /livez (ceiling)"));
+        for (phase, name) in [(&self.schedule, "schedule"), (&self.livez, "livez")] {
+            let mut failures: Vec<_> = phase.failures.iter().collect();
+            failures.sort();
+            for (kind, count) in failures {
+                println!("{name} failures: {kind:?} x{count}");
+            }
+        }
+    }
+}
+
+async fn drive(address: &str, args: &Args, targets: Vec<Target>) -> anyhow::Result<Report> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .context("HTTP client")?;
+    let livez = format!("{address}/livez");
+    let warmup: Vec<_> = (0..args.concurrency)
+        .map(|_| http.get(&livez).send())
+        .collect();
+    for response in futures_util::future::join_all(warmup).await {
+        let status = response.context("warm-up request")?.status();
+        if !status.is_success() {
+            bail!("warm-up GET /livez answered {status}");
+        }
+    }
+    let requests: Arc<Vec<(String, String)>> = Arc::new(
+        targets
+            .iter()
+            .map(|t| {
+                (
+                    format!("{address}/api/v1/babies/{}/schedule", t.baby_id),
+                    format!("Bearer {}", t.token),
+                )
+            })
+            .collect(),
+    );
+
+    let schedule = run_phase(args.concurrency, args.requests, {
+        let http = http.clone();
+        move |i| {
+            let requests = requests.clone();
+            let (url, auth) = &requests[i % requests.len()];
+            let request = http.get(url).header("Authorization", auth.as_str()).send();
+            async move {
+                let response = request.await.map_err(|_| Failure::Transport)?;
+                let status = response.status();
+                let body = response.bytes().await.map_err(|_| Failure::Transport)?;
+                if status != reqwest::StatusCode::OK {
+                    return Err(Failure::Status(status.as_u16()));
+                }
+                // Cheap sanity check without parsing on the client's one thread.
+                if !body.starts_with(b"{\"baby_id\"") {
+                    return Err(Failure::BadBody);
+                }
+                Ok(())
+            }
+        }
+    })
+    .await;
+
+    let livez_phase = run_phase(args.concurrency, args.requests, move |_| {
+        let request = http.get(&livez).send();
+        async move {
+            let response = request.await.map_err(|_| Failure::Transport)?;
+            let status = response.status();
+            response.bytes().await.map_err(|_| Failure::Transport)?;
+            if status != reqwest::StatusCode::OK {
+                return Err(Failure::Status(status.as_u16()));
+            }
+            Ok(())
+        }
+    })
+    .await;
+
+    Ok(Report {
+        requests: args.requests,
+        concurrency: args.concurrency,
+        babies: targets.len(),
+        schedule,
+        livez: livez_phase,
+    })
+}
+
+/// Runs `n` requests with `concurrency` in flight; each worker takes the next index until none
+/// is left, so the loop is bounded by `n`.
+async fn run_phase<F, Fut>(concurrency: usize, n: usize, request: F) -> Phase
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Failure>>,
+{
+    let next = AtomicUsize::new(0);
+    let started = Instant::now();
+    let workers = (0..concurrency).map(|_| async {
+        let mut latencies = Vec::with_capacity(n / concurrency + 1);
+        let mut failures = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            let sent = Instant::now();
+            let result = request(i).await;
+            latencies.push(sent.elapsed());
+            if let Err(failure) = result {
+                failures.push(failure);
+            }
+        }
+        (latencies, failures)
+    });
+    let results = futures_util::future::join_all(workers).await;
+    let mut phase = Phase {
+        elapsed: started.elapsed(),
+        ..Phase::default()
+    };
+    for (latencies, failures) in results {
+        phase.latencies.extend(latencies);
+        for failure in failures {
+            *phase.failures.entry(failure).or_default() += 1;
+        }
+    }
+    phase
+}

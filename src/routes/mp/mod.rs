@@ -1,0 +1,97 @@
+//! The mini-program door, `/api/v1/...`: thin handlers over `service`, authenticated by the
+//! bearer JWT of [`crate::auth`], described by the OpenAPI contract in [`spec`].
+pub mod auth;
+pub mod babies;
+pub mod content;
+pub mod me;
+pub mod spec;
+pub mod subscriptions;
+pub mod vaccinations;
+
+use actix_web::http::StatusCode;
+use actix_web::{Resource, web};
+
+pub use spec::{ApiErrorBody, MpApiDoc};
+
+use crate::error::AppError;
+
+/// A resource of the door: a method it does not take answers 405 with the usual error body.
+fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(|| async {
+        Err::<actix_web::HttpResponse, _>(AppError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this route does not take this method",
+        ))
+    }))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/api/v1/auth/login").route(web::post().to(auth::login)))
+        .service(
+            resource("/api/v1/me")
+                .route(web::get().to(me::get_me))
+                .route(web::put().to(me::update_me))
+                .route(web::delete().to(me::erase_me)),
+        )
+        .service(resource("/api/v1/me/phone").route(web::post().to(me::set_phone)))
+        .service(
+            resource("/api/v1/me/consent").route(web::post().to(me::consent_to_privacy_policy)),
+        )
+        .service(resource("/api/v1/me/export").route(web::get().to(me::export_my_data)))
+        .service(
+            resource("/api/v1/babies")
+                .route(web::get().to(babies::list_babies))
+                .route(web::post().to(babies::create_baby)),
+        )
+        .service(
+            resource("/api/v1/babies/{baby_id}")
+                .route(web::get().to(babies::get_baby))
+                .route(web::put().to(babies::update_baby))
+                .route(web::delete().to(babies::delete_baby)),
+        )
+        .service(
+            resource("/api/v1/babies/{baby_id}/invites")
+                .route(web::post().to(babies::create_invite)),
+        )
+        .service(
+            resource("/api/v1/babies/{baby_id}/caregivers")
+                .route(web::get().to(babies::list_caregivers)),
+        )
+        .service(
+            resource("/api/v1/babies/{baby_id}/caregivers/{member_id}")
+                .route(web::delete().to(babies::remove_caregiver)),
+        )
+        .service(
+            resource("/api/v1/babies/{baby_id}/doses")
+                .route(web::get().to(vaccinations::list_doses))
+                .route(web::post().to(vaccinations::add_dose)),
+        )
+        .service(
+            resource("/api/v1/babies/{baby_id}/doses/{dose_id}")
+                .route(web::put().to(vaccinations::correct_dose))
+                .route(web::delete().to(vaccinations::delete_dose)),
+        )
+        .service(
+            resource("/api/v1/babies/{baby_id}/opt-ins")
+                .route(web::put().to(vaccinations::set_opt_ins)),
+        )
+        .service(
+            resource("/api/v1/babies/{baby_id}/schedule")
+                .route(web::get().to(vaccinations::get_schedule)),
+        )
+        .service(resource("/api/v1/babies/{baby_id}/feed").route(web::get().to(content::baby_feed)))
+        .service(resource("/api/v1/invites/accept").route(web::post().to(babies::accept_invite)))
+        .service(resource("/api/v1/vaccines").route(web::get().to(vaccinations::list_vaccines)))
+        .service(
+            resource("/api/v1/articles/{article_id}").route(web::get().to(content::get_article)),
+        )
+        .service(
+            resource("/api/v1/subscriptions").route(web::get().to(subscriptions::list_allowances)),
+        )
+        .service(
+            resource("/api/v1/subscriptions/consents")
+                .route(web::post().to(subscriptions::report_consents)),
+        );
+    spec::configure(cfg);
+}

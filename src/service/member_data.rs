@@ -1,0 +1,200 @@
+//! A member's right to their data: everything we hold about them in one export, and erasure.
+//!
+//! Erasure removes the member, their consents, their subscription ledger and balances, the
+//! babies they own with everything recorded about them (doses, opt-ins, invites, caregivers'
+//! access), and their access to babies others own. Babies others own stay with their owners:
+//! the doses this member recorded there stay too, no longer attributed to anyone. The
+//! official-account follower row is the account's own record of a WeChat follow (the user
+//! leaves it by unfollowing), so it stays, with nothing left that points to the member.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    babies, baby_caregivers, baby_invites, doses, members as member_rows, privacy_consents,
+    subscription_allowances, subscription_events,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::babies::{self as baby_service, BabyView, CaregiverView, InviteView};
+use super::members::{self, ConsentView, MemberView};
+use super::subscriptions::{self, Allowance, LedgerEntry};
+use super::vaccinations::{self, DoseView};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BabyExport {
+    pub baby: BabyView,
+    pub doses: Vec<DoseView>,
+    pub caregivers: Vec<CaregiverView>,
+    /// Invites of babies you own (empty for babies shared with you).
+    pub invites: Vec<InviteView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberExport {
+    pub exported_at: DateTime<Utc>,
+    pub member: MemberView,
+    /// Your mini-program openid.
+    pub openid: String,
+    pub unionid: Option<String>,
+    pub last_login_at: DateTime<Utc>,
+    pub privacy_consents: Vec<ConsentView>,
+    /// Babies you own and babies shared with you (see `baby.role`).
+    pub babies: Vec<BabyExport>,
+    pub subscription_allowances: Vec<Allowance>,
+    pub subscription_ledger: Vec<LedgerEntry>,
+}
+
+/// Rows removed by an erasure, table by table.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct ErasureCounts {
+    pub members: u64,
+    pub privacy_consents: u64,
+    /// Babies you owned.
+    pub babies: u64,
+    /// Doses of the babies you owned.
+    pub doses: u64,
+    pub opt_ins: u64,
+    /// Caregiver links: to babies you owned (yours and your caregivers'), and yours to babies
+    /// shared with you.
+    pub caregiver_links: u64,
+    /// Invites of the babies you owned.
+    pub invites: u64,
+    pub subscription_events: u64,
+    pub subscription_allowances: u64,
+    /// Doses you recorded on babies others own: kept for them, no longer attributed to you.
+    pub doses_unattributed: u64,
+    /// Invites of others' babies you accepted: kept for them, no longer naming you.
+    pub invites_unattributed: u64,
+}
+
+pub async fn export(
+    db: &DatabaseConnection,
+    member_id: i32,
+    now: DateTime<Utc>,
+) -> Result<MemberExport, AppError> {
+    let member = members::find(db, member_id).await?;
+    let consents = privacy_consents::Entity::find()
+        .filter(privacy_consents::Column::MemberId.eq(member_id))
+        .order_by_asc(privacy_consents::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(members::consent_view)
+        .collect();
+    let mut babies = Vec::new();
+    for baby in baby_service::list(db, member_id).await? {
+        let owned = baby.role == baby_service::CaregiverRole::Owner;
+        babies.push(BabyExport {
+            doses: vaccinations::doses_of(db, baby.id).await?,
+            caregivers: baby_service::caregivers_of(db, baby.id).await?,
+            invites: if owned {
+                baby_service::invites_of(db, baby.id).await?
+            } else {
+                Vec::new()
+            },
+            baby,
+        });
+    }
+    Ok(MemberExport {
+        exported_at: now,
+        openid: member.openid.clone(),
+        unionid: member.unionid.clone(),
+        last_login_at: member.last_login_at,
+        member: members::view(db, member).await?,
+        privacy_consents: consents,
+        babies,
+        subscription_allowances: subscriptions::allowances(db, member_id).await?.allowances,
+        subscription_ledger: subscriptions::ledger(db, member_id).await?,
+    })
+}
+
+/// Erases the member and what is theirs, in one transaction, and says how much went.
+pub async fn erase(
+    db: &DatabaseConnection,
+    member_id: i32,
+    now: DateTime<Utc>,
+) -> Result<ErasureCounts, AppError> {
+    let txn = db.begin().await?;
+    // A write first: it takes SQLite's write lock before any read, and fails if already gone.
+    let touched = member_rows::Entity::update_many()
+        .col_expr(member_rows::Column::UpdatedAt, Expr::value(now))
+        .filter(member_rows::Column::Id.eq(member_id))
+        .exec(&txn)
+        .await?;
+    if touched.rows_affected == 0 {
+        return Err(members::find(&txn, member_id)
+            .await
+            .err()
+            .unwrap_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("member {member_id} vanished mid-erasure"))
+            }));
+    }
+    let owned: Vec<i32> = babies::Entity::find()
+        .filter(babies::Column::OwnerMemberId.eq(member_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|b| b.id)
+        .collect();
+    let deleted = baby_service::delete_records(&txn, &owned).await?;
+    let shares_left = baby_caregivers::Entity::delete_many()
+        .filter(baby_caregivers::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let doses_unattributed = doses::Entity::update_many()
+        .col_expr(doses::Column::RecordedBy, Expr::value(Option::<i32>::None))
+        .filter(doses::Column::RecordedBy.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let invites_unattributed = baby_invites::Entity::update_many()
+        .col_expr(
+            baby_invites::Column::AcceptedBy,
+            Expr::value(Option::<i32>::None),
+        )
+        .filter(baby_invites::Column::AcceptedBy.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    // Only owners create invites, so every invite this member made went with their babies.
+    let privacy_consents = privacy_consents::Entity::delete_many()
+        .filter(privacy_consents::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let subscription_events = subscription_events::Entity::delete_many()
+        .filter(subscription_events::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let subscription_allowances = subscription_allowances::Entity::delete_many()
+        .filter(subscription_allowances::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let members = member_rows::Entity::delete_by_id(member_id)
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    txn.commit().await?;
+    tracing::info!(member = member_id, babies = deleted.babies, "member erased");
+    Ok(ErasureCounts {
+        members,
+        privacy_consents,
+        babies: deleted.babies,
+        doses: deleted.doses,
+        opt_ins: deleted.opt_ins,
+        caregiver_links: deleted.caregiver_links + shares_left,
+        invites: deleted.invites,
+        subscription_events,
+        subscription_allowances,
+        doses_unattributed,
+        invites_unattributed,
+    })
+}

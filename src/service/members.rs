@@ -1,0 +1,432 @@
+//! Members of the mini-program: login through `jscode2session` (linking the official-account
+//! follower by unionid), profile, phone number and privacy consent.
+
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
+use entity::{followers, members, privacy_consents};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::support::optional_text;
+use crate::error::AppError;
+use crate::wechat::api::{ApiError, MiniProgram, RetryClass};
+
+/// The privacy policy the mini-program shows. Babies (children's health data) can only be added
+/// or shared with a member who consented to this version; a new version asks everyone again.
+pub const PRIVACY_POLICY_VERSION: &str = "2026-11-01";
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConsentView {
+    pub privacy_policy_version: String,
+    pub consented_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberView {
+    pub id: i32,
+    pub nickname: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    /// Without the country code.
+    pub phone_number: Option<String>,
+    pub phone_country_code: Option<String>,
+    /// Linked by unionid to a follower who currently follows the official account (reminders
+    /// by template message need that).
+    pub follows_official_account: bool,
+    /// The member's consent to the current privacy policy, if given.
+    pub privacy_consent: Option<ConsentView>,
+    /// The current privacy policy version, to show and send to `POST /api/v1/me/consent`.
+    pub privacy_policy_version: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+pub struct LoginOutcome {
+    pub member: MemberView,
+    /// This login created the member.
+    pub new_member: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ProfileUpdate {
+    /// Up to 32 characters; empty or null clears it.
+    #[serde(default)]
+    pub nickname: Option<String>,
+    /// Up to 16 characters, e.g. `广东省`.
+    #[serde(default)]
+    pub province: Option<String>,
+    /// Up to 16 characters, e.g. `深圳市`; needs a province.
+    #[serde(default)]
+    pub city: Option<String>,
+}
+
+/// Which WeChat call failed, for the error code the client sees.
+#[derive(Debug, Clone, Copy)]
+enum WechatCall {
+    Login,
+    Phone,
+}
+
+fn not_configured() -> AppError {
+    AppError::unavailable(
+        "mini_program_not_configured",
+        "the mini-program door needs BABYVAX_MP_APPID and BABYVAX_MP_SECRET",
+    )
+}
+
+fn checked_code(code: &str) -> Result<&str, AppError> {
+    let code = code.trim();
+    // wx.login and getPhoneNumber codes are a few dozen characters.
+    if code.is_empty() || code.len() > 256 || !code.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(AppError::bad_request(
+            "missing_code",
+            "code must be the non-empty code WeChat gave the mini-program",
+        ));
+    }
+    Ok(code)
+}
+
+/// WeChat's answer as the client should see it: its code mistakes as 4xx, WeChat being down as
+/// 503, and anything else from WeChat (our configuration, a new errcode) as 502.
+fn wechat_error(call: WechatCall, err: ApiError) -> AppError {
+    match (call, err.errcode()) {
+        (WechatCall::Login, Some(40029)) => {
+            return AppError::unauthorized(
+                "invalid_login_code",
+                "WeChat does not know this login code; call wx.login again",
+            );
+        }
+        (WechatCall::Login, Some(40163)) => {
+            return AppError::unauthorized(
+                "login_code_used",
+                "this login code was already used; call wx.login again",
+            );
+        }
+        (WechatCall::Login, Some(40226)) => {
+            return AppError::forbidden(
+                "login_blocked_by_wechat",
+                "WeChat blocked this login (high-risk user)",
+            );
+        }
+        (WechatCall::Phone, Some(40029)) => {
+            return AppError::bad_request(
+                "invalid_phone_code",
+                "WeChat does not know this phone-number code",
+            );
+        }
+        (WechatCall::Phone, Some(40163)) => {
+            return AppError::bad_request(
+                "phone_code_used",
+                "this phone-number code was already used; ask the user again",
+            );
+        }
+        _ => {}
+    }
+    match err.retry_class() {
+        RetryClass::Quota => AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "wechat_rate_limited",
+            "WeChat refuses more calls for now; try again later",
+        ),
+        RetryClass::Transient => {
+            tracing::warn!(error = %err, ?call, "WeChat unavailable");
+            AppError::unavailable(
+                "wechat_unavailable",
+                "WeChat is not answering; try again shortly",
+            )
+        }
+        RetryClass::RefreshToken | RetryClass::Permanent => {
+            tracing::error!(error = %err, ?call, "WeChat refused the call");
+            AppError::new(
+                StatusCode::BAD_GATEWAY,
+                "wechat_error",
+                "WeChat refused the call; it has been logged",
+            )
+        }
+    }
+}
+
+/// Exchanges a `wx.login` code for the member, creating them on their first login and linking
+/// them to the official-account follower that has the same unionid.
+pub async fn login<C: ConnectionTrait>(
+    db: &C,
+    mini_program: Option<&MiniProgram>,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<LoginOutcome, AppError> {
+    let mini_program = mini_program.ok_or_else(not_configured)?;
+    let code = checked_code(code)?;
+    let session = mini_program
+        .code2session(code)
+        .await
+        .map_err(|e| wechat_error(WechatCall::Login, e))?;
+    if session.openid.is_empty() {
+        return Err(wechat_error(
+            WechatCall::Login,
+            ApiError::Decode("code2session answered an empty openid".into()),
+        ));
+    }
+    // Insert-or-ignore, so two first logins racing end up on one member.
+    let inserted = members::Entity::insert(members::ActiveModel {
+        openid: Set(session.openid.clone()),
+        unionid: Set(session.unionid.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        last_login_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::column(members::Column::Openid)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    let member = members::Entity::find()
+        .filter(members::Column::Openid.eq(session.openid.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("member vanished after insert")))?;
+
+    // WeChat gives the unionid only when the apps share an open-platform account; keep the one
+    // we have when a session comes without it.
+    let unionid = session.unionid.or(member.unionid.clone());
+    let follower_id = match &unionid {
+        Some(unionid) => follower_by_unionid(db, unionid).await?.map(|f| f.id),
+        None => member.follower_id,
+    };
+    let mut active: members::ActiveModel = member.into();
+    active.unionid = Set(unionid);
+    active.follower_id = Set(follower_id);
+    active.last_login_at = Set(now);
+    let member = active.update(db).await?;
+    Ok(LoginOutcome {
+        member: view(db, member).await?,
+        new_member: inserted == 1,
+    })
+}
+
+async fn follower_by_unionid<C: ConnectionTrait>(
+    db: &C,
+    unionid: &str,
+) -> Result<Option<followers::Model>, AppError> {
+    Ok(followers::Entity::find()
+        .filter(followers::Column::Unionid.eq(unionid))
+        .order_by_asc(followers::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// The member a valid token names; 401 once the member erased their account.
+pub async fn find<C: ConnectionTrait>(db: &C, member_id: i32) -> Result<members::Model, AppError> {
+    members::Entity::find_by_id(member_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::unauthorized(
+                "member_not_found",
+                "this account no longer exists; log in again",
+            )
+        })
+}
+
+pub async fn view<C: ConnectionTrait>(
+    db: &C,
+    member: members::Model,
+) -> Result<MemberView, AppError> {
+    let follower = match (&member.unionid, member.follower_id) {
+        (Some(unionid), _) => follower_by_unionid(db, unionid).await?,
+        (None, Some(id)) => followers::Entity::find_by_id(id).one(db).await?,
+        (None, None) => None,
+    };
+    Ok(MemberView {
+        id: member.id,
+        nickname: member.nickname,
+        province: member.province,
+        city: member.city,
+        phone_number: member.phone_number,
+        phone_country_code: member.phone_country_code,
+        follows_official_account: follower.is_some_and(|f| f.subscribed),
+        privacy_consent: current_consent(db, member.id).await?,
+        privacy_policy_version: PRIVACY_POLICY_VERSION.to_owned(),
+        created_at: member.created_at,
+    })
+}
+
+pub async fn profile<C: ConnectionTrait>(db: &C, member_id: i32) -> Result<MemberView, AppError> {
+    let member = find(db, member_id).await?;
+    view(db, member).await
+}
+
+pub async fn update_profile<C: ConnectionTrait>(
+    db: &C,
+    member_id: i32,
+    update: &ProfileUpdate,
+    now: DateTime<Utc>,
+) -> Result<MemberView, AppError> {
+    let nickname = optional_text(
+        update.nickname.as_deref(),
+        32,
+        "invalid_nickname",
+        "nickname",
+    )?;
+    let province = optional_text(update.province.as_deref(), 16, "invalid_region", "province")?;
+    let city = optional_text(update.city.as_deref(), 16, "invalid_region", "city")?;
+    if city.is_some() && province.is_none() {
+        return Err(AppError::bad_request(
+            "invalid_region",
+            "a city needs its province",
+        ));
+    }
+    let mut active: members::ActiveModel = find(db, member_id).await?.into();
+    active.nickname = Set(nickname);
+    active.province = Set(province);
+    active.city = Set(city);
+    active.updated_at = Set(now);
+    let member = active.update(db).await?;
+    view(db, member).await
+}
+
+/// Stores the phone number behind a `getPhoneNumber` button's code.
+pub async fn set_phone<C: ConnectionTrait>(
+    db: &C,
+    mini_program: Option<&MiniProgram>,
+    member_id: i32,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<MemberView, AppError> {
+    let mini_program = mini_program.ok_or_else(not_configured)?;
+    let code = checked_code(code)?;
+    let member = find(db, member_id).await?;
+    let phone = mini_program
+        .phone_number(code)
+        .await
+        .map_err(|e| wechat_error(WechatCall::Phone, e))?;
+    let mut active: members::ActiveModel = member.into();
+    active.phone_number = Set(Some(phone.pure_phone_number));
+    active.phone_country_code = Set(Some(phone.country_code));
+    active.phone_verified_at = Set(Some(now));
+    active.updated_at = Set(now);
+    let member = active.update(db).await?;
+    view(db, member).await
+}
+
+/// Records the member's consent to the current privacy policy. Consenting again to the same
+/// version changes nothing and answers the first consent.
+pub async fn record_consent<C: ConnectionTrait>(
+    db: &C,
+    member_id: i32,
+    version: &str,
+    now: DateTime<Utc>,
+) -> Result<ConsentView, AppError> {
+    if version.trim() != PRIVACY_POLICY_VERSION {
+        return Err(AppError::bad_request(
+            "privacy_policy_version_mismatch",
+            format!(
+                "the current privacy policy is version {PRIVACY_POLICY_VERSION}; show it and send that version"
+            ),
+        ));
+    }
+    find(db, member_id).await?;
+    if let Some(existing) = current_consent(db, member_id).await? {
+        return Ok(existing);
+    }
+    let row = privacy_consents::ActiveModel {
+        member_id: Set(member_id),
+        policy_version: Set(PRIVACY_POLICY_VERSION.to_owned()),
+        consented_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(consent_view(row))
+}
+
+async fn current_consent<C: ConnectionTrait>(
+    db: &C,
+    member_id: i32,
+) -> Result<Option<ConsentView>, AppError> {
+    Ok(privacy_consents::Entity::find()
+        .filter(privacy_consents::Column::MemberId.eq(member_id))
+        .filter(privacy_consents::Column::PolicyVersion.eq(PRIVACY_POLICY_VERSION))
+        .order_by_asc(privacy_consents::Column::Id)
+        .one(db)
+        .await?
+        .map(consent_view))
+}
+
+pub fn consent_view(row: privacy_consents::Model) -> ConsentView {
+    ConsentView {
+        privacy_policy_version: row.policy_version,
+        consented_at: row.consented_at,
+    }
+}
+
+/// Children's health data is only taken from (or shown to) a member who consented to the
+/// current privacy policy.
+pub async fn require_consent<C: ConnectionTrait>(db: &C, member_id: i32) -> Result<(), AppError> {
+    find(db, member_id).await?;
+    match current_consent(db, member_id).await? {
+        Some(_) => Ok(()),
+        None => Err(AppError::forbidden(
+            "privacy_consent_required",
+            format!(
+                "consent to privacy policy {PRIVACY_POLICY_VERSION} first (POST /api/v1/me/consent)"
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wechat_errors_get_codes_the_client_can_act_on() {
+        let code = |call, err| wechat_error(call, err).code();
+        assert_eq!(
+            code(WechatCall::Login, ApiError::wechat(40029, "x")),
+            "invalid_login_code"
+        );
+        assert_eq!(
+            code(WechatCall::Login, ApiError::wechat(40163, "x")),
+            "login_code_used"
+        );
+        assert_eq!(
+            code(WechatCall::Phone, ApiError::wechat(40029, "x")),
+            "invalid_phone_code"
+        );
+        assert_eq!(
+            code(WechatCall::Login, ApiError::wechat(-1, "busy")),
+            "wechat_unavailable"
+        );
+        assert_eq!(
+            code(WechatCall::Login, ApiError::HttpStatus(503)),
+            "wechat_unavailable"
+        );
+        assert_eq!(
+            code(WechatCall::Login, ApiError::wechat(45011, "freq")),
+            "wechat_rate_limited"
+        );
+        assert_eq!(
+            code(WechatCall::Login, ApiError::wechat(40013, "invalid appid")),
+            "wechat_error"
+        );
+    }
+
+    #[test]
+    fn codes_must_look_like_codes() {
+        assert!(checked_code(" 0a1b ").is_ok());
+        for bad in ["", "  ", "a b", "码"] {
+            assert_eq!(
+                checked_code(bad).unwrap_err().code(),
+                "missing_code",
+                "{bad:?}"
+            );
+        }
+    }
+}
