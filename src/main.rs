@@ -25,8 +25,39 @@ enum Command {
     Serve,
     /// Apply pending migrations and exit.
     Migrate,
+    /// The official account's custom menu.
+    #[command(subcommand)]
+    Menu(MenuCommand),
+    /// Acquisition channels (clinics, hospitals, posters) and their follow QR codes.
+    #[command(subcommand)]
+    Channel(ChannelCommand),
     /// Print a child's vaccination schedule as of a date (the same JSON as the mini-program API).
     Schedule(ScheduleArgs),
+}
+
+#[derive(Subcommand)]
+enum MenuCommand {
+    /// Install the menu in FILE (WeChat's JSON: {"button": [...]}).
+    Push { file: std::path::PathBuf },
+    /// Print the menu users see now.
+    Show,
+}
+
+#[derive(Subcommand)]
+enum ChannelCommand {
+    /// Store a channel and issue its permanent QR code (scene `ch:<code>`).
+    Create {
+        /// Letters, digits, '-' or '_'; at most 61 characters.
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// clinic, hospital, poster, referral or other.
+        #[arg(long, default_value = "clinic")]
+        kind: String,
+    },
+    /// List the channels and their QR codes.
+    List,
 }
 
 #[derive(clap::Args)]
@@ -82,6 +113,8 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => startup::run(settings, Arc::new(SystemClock)).await,
             Command::Schedule(_) => unreachable!("handled before start-up"),
+            Command::Menu(menu) => run_menu(settings, menu).await,
+            Command::Channel(channel) => run_channel(settings, channel).await,
             Command::Migrate => {
                 let db = startup::connect_database(&settings.database_url).await?;
                 startup::migrate(&db).await?;
@@ -154,5 +187,80 @@ fn print_schedule(args: &ScheduleArgs) -> Result<(), String> {
     }
     // A closed pipe (`| head`) is the reader's choice, not an error worth a panic.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), out.as_bytes());
+    Ok(())
+}
+
+/// The database, migrated, and the official account's API client, for operator commands.
+async fn operator_context(
+    settings: &Settings,
+) -> anyhow::Result<(
+    sea_orm::DatabaseConnection,
+    babyvax::wechat::api::OfficialAccount,
+)> {
+    let db = startup::connect_database(&settings.database_url).await?;
+    startup::migrate(&db).await?;
+    let clock: babyvax::clock::SharedClock = Arc::new(SystemClock);
+    let official_account =
+        startup::official_account_api(settings, &db, &clock)?.ok_or_else(|| {
+            anyhow::anyhow!("BABYVAX_OA_APPID and BABYVAX_OA_SECRET are needed to talk to WeChat")
+        })?;
+    Ok((db, official_account))
+}
+
+async fn run_menu(settings: Settings, command: MenuCommand) -> anyhow::Result<()> {
+    let (_db, official_account) = operator_context(&settings).await?;
+    match command {
+        MenuCommand::Push { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let menu: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{} is not JSON: {e}", file.display()))?;
+            babyvax::service::menu::push(&official_account, &menu).await?;
+            println!("menu installed from {}", file.display());
+        }
+        MenuCommand::Show => {
+            let menu = babyvax::service::menu::show(&official_account).await?;
+            println!("{}", serde_json::to_string_pretty(&menu)?);
+        }
+    }
+    Ok(())
+}
+
+async fn run_channel(settings: Settings, command: ChannelCommand) -> anyhow::Result<()> {
+    use babyvax::clock::Clock;
+    use babyvax::service::channels;
+    match command {
+        ChannelCommand::Create { code, name, kind } => {
+            let (db, official_account) = operator_context(&settings).await?;
+            let created = channels::create(
+                &db,
+                &official_account,
+                channels::NewChannel { code, name, kind },
+                SystemClock.now(),
+            )
+            .await?;
+            println!(
+                "channel  {} ({}, {})",
+                created.channel.code, created.channel.name, created.channel.kind
+            );
+            println!("scene    ch:{}", created.channel.code);
+            println!("ticket   {}", created.ticket.ticket);
+            println!("encodes  {}", created.ticket.url);
+            println!("image    {}", created.ticket.show_url());
+        }
+        ChannelCommand::List => {
+            let db = startup::connect_database(&settings.database_url).await?;
+            startup::migrate(&db).await?;
+            for channel in channels::list(&db).await? {
+                println!(
+                    "{:<20} {:<10} {:<24} {}",
+                    channel.code,
+                    channel.kind,
+                    channel.name,
+                    channel.qr_url.as_deref().unwrap_or("-")
+                );
+            }
+        }
+    }
     Ok(())
 }

@@ -12,11 +12,15 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tracing_actix_web::TracingLogger;
 
+use crate::auth::JwtKeys;
 use crate::clock::SharedClock;
-use crate::config::Settings;
+use crate::config::{AppCredentials, Settings};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::telemetry::{Metrics, track_requests};
+use crate::wechat::api::{
+    ApiClient, ApiConfig, DbTokenStore, MiniProgram, OfficialAccount, TokenManager,
+};
 
 /// reqwest and sqlx are built on rustls without a default provider; install ring once.
 pub fn install_crypto_provider() {
@@ -76,12 +80,74 @@ pub fn build_state(
     db: DatabaseConnection,
     clock: SharedClock,
 ) -> anyhow::Result<AppState> {
+    let jwt = Arc::new(JwtKeys::from_setting(settings.jwt_secret.as_ref()));
+    let mini_program = settings
+        .mp
+        .clone()
+        .map(|credentials| mini_program_api(&settings, credentials, &db, &clock))
+        .transpose()?;
     Ok(AppState {
         db,
         settings: Arc::new(settings),
         clock,
         metrics: Metrics::new().context("metrics registry")?,
+        jwt,
+        mini_program,
     })
+}
+
+/// The mini-program's WeChat API, its access token shared with other instances through the
+/// database.
+fn mini_program_api(
+    settings: &Settings,
+    credentials: AppCredentials,
+    db: &DatabaseConnection,
+    clock: &SharedClock,
+) -> anyhow::Result<MiniProgram> {
+    Ok(MiniProgram::new(token_manager(
+        settings,
+        credentials,
+        db,
+        clock,
+    )?))
+}
+
+/// The official account's WeChat API, or None when BABYVAX_OA_APPID / BABYVAX_OA_SECRET are unset.
+pub fn official_account_api(
+    settings: &Settings,
+    db: &DatabaseConnection,
+    clock: &SharedClock,
+) -> anyhow::Result<Option<OfficialAccount>> {
+    settings
+        .oa
+        .clone()
+        .map(|credentials| {
+            Ok(OfficialAccount::new(token_manager(
+                settings,
+                credentials,
+                db,
+                clock,
+            )?))
+        })
+        .transpose()
+}
+
+/// One app's access tokens, shared by every instance through the database.
+fn token_manager(
+    settings: &Settings,
+    credentials: AppCredentials,
+    db: &DatabaseConnection,
+    clock: &SharedClock,
+) -> anyhow::Result<Arc<TokenManager>> {
+    let client = ApiClient::new(ApiConfig::new(settings.wechat_api_base.clone()))
+        .context("WeChat API client")?;
+    let store = Arc::new(DbTokenStore::new(db.clone()));
+    Ok(Arc::new(TokenManager::new(
+        client,
+        credentials,
+        store,
+        clock.clone(),
+    )))
 }
 
 /// Starts serving on `listener`; the returned server runs until stopped.
@@ -126,7 +192,19 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
         .with_context(|| format!("cannot bind {}", settings.bind))?;
     tracing::info!(address = %settings.bind, database = %redact_url(&settings.database_url), "serving");
     let state = build_state(settings, db, clock)?;
-    serve(listener, state)?.await.context("server failed")
+    let (stop_profiles, stop_rx) = tokio::sync::watch::channel(false);
+    if let Some(official_account) = official_account_api(&state.settings, &state.db, &state.clock)?
+    {
+        actix_web::rt::spawn(crate::jobs::follower_profiles::run(
+            state.db.clone(),
+            official_account,
+            state.clock.clone(),
+            stop_rx,
+        ));
+    }
+    let served = serve(listener, state)?.await.context("server failed");
+    let _ = stop_profiles.send(true);
+    served
 }
 
 fn log_disabled_features(settings: &Settings) {

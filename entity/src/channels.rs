@@ -12,6 +12,10 @@ pub struct Model {
     /// clinic | hospital | poster | referral | other
     pub kind: String,
     pub created_at: DateTimeUtc,
+    /// Ticket of the permanent QR code with scene `ch:<code>`.
+    pub qr_ticket: Option<String>,
+    /// The URL the QR image encodes.
+    pub qr_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,8 @@ pub struct Model {
     pub last_subscribed_at: Option<DateTimeUtc>,
     pub last_unsubscribed_at: Option<DateTimeUtc>,
     pub subscribe_count: i32,
+    /// When WeChat's profile (for the unionid) was last fetched; None: fetch it.
+    pub profile_checked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

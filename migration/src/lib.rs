@@ -4,6 +4,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_official_account;
 mod m20261122_000002_wechat_access_tokens;
 mod m20261122_000003_mini_program;
+mod m20261122_000010_channel_qr_codes;
+mod m20261122_000011_follower_profile_sync;
 
 pub struct Migrator;
 
@@ -14,6 +16,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_official_account::Migration),
             Box::new(m20261122_000002_wechat_access_tokens::Migration),
             Box::new(m20261122_000003_mini_program::Migration),
+            Box::new(m20261122_000010_channel_qr_codes::Migration),
+            Box::new(m20261122_000011_follower_profile_sync::Migration),
         ]
     }
 }

@@ -1,1 +1,2 @@
 //! Background workers.
+pub mod follower_profiles;

@@ -61,6 +61,8 @@ pub async fn record<C: ConnectionTrait>(
         match change {
             FollowChange::Subscribe => {
                 active.subscribed = Set(true);
+                // A (re-)follow refreshes the profile, and with it the unionid link to a member.
+                active.profile_checked_at = Set(None);
                 active.subscribe_count = Set(follower.subscribe_count + 1);
                 if follower.first_subscribed_at.is_none() {
                     active.first_subscribed_at = Set(Some(occurred_at));
@@ -129,6 +131,84 @@ async fn find_or_create<C: ConnectionTrait>(
             AppError::Internal(anyhow::anyhow!("follower {openid} vanished after insert"))
         })?;
     Ok((follower, inserted == 1))
+}
+
+/// Claims up to `limit` following followers whose unionid is unknown and whose profile nobody is
+/// fetching. Each claim is a guarded update, so several instances never fetch the same one.
+pub async fn claim_profile_checks<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<followers::Model>, AppError> {
+    use sea_orm::{QueryOrder, QuerySelect, sea_query::Expr};
+    let candidates = followers::Entity::find()
+        .filter(followers::Column::Subscribed.eq(true))
+        .filter(followers::Column::Unionid.is_null())
+        .filter(followers::Column::ProfileCheckedAt.is_null())
+        .order_by_asc(followers::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for follower in candidates {
+        let taken = followers::Entity::update_many()
+            .col_expr(followers::Column::ProfileCheckedAt, Expr::value(now))
+            .filter(followers::Column::Id.eq(follower.id))
+            .filter(followers::Column::ProfileCheckedAt.is_null())
+            .exec(db)
+            .await?;
+        if taken.rows_affected == 1 {
+            claimed.push(follower);
+        }
+    }
+    Ok(claimed)
+}
+
+/// Gives a claimed follower back (its fetch failed for a reason a retry may fix).
+pub async fn release_profile_check<C: ConnectionTrait>(
+    db: &C,
+    follower_id: i32,
+) -> Result<(), AppError> {
+    use sea_orm::sea_query::Expr;
+    followers::Entity::update_many()
+        .col_expr(
+            followers::Column::ProfileCheckedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(followers::Column::Id.eq(follower_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Stores the unionid WeChat gave for a follower and links the mini-program member with the same
+/// unionid to it, in one transaction. Returns how many members were linked.
+pub async fn record_unionid(
+    db: &sea_orm::DatabaseConnection,
+    follower_id: i32,
+    unionid: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    use sea_orm::TransactionTrait;
+    use sea_orm::sea_query::Expr;
+    let unionid = unionid.trim();
+    let txn = db.begin().await?;
+    followers::Entity::update_many()
+        .col_expr(followers::Column::Unionid, Expr::value(unionid))
+        .col_expr(followers::Column::UpdatedAt, Expr::value(now))
+        .filter(followers::Column::Id.eq(follower_id))
+        .exec(&txn)
+        .await?;
+    let linked = entity::members::Entity::update_many()
+        .col_expr(
+            entity::members::Column::FollowerId,
+            Expr::value(follower_id),
+        )
+        .filter(entity::members::Column::Unionid.eq(unionid))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(linked.rows_affected)
 }
 
 /// A follower with its history, oldest first.

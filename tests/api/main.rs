@@ -2,6 +2,7 @@
 //! when TEST_DATABASE_URL is set) and, where WeChat is involved, a fake WeChat on loopback.
 mod callback;
 mod cli;
+mod follower_profiles;
 mod helpers;
 mod mp_auth;
 mod mp_babies;
@@ -11,6 +12,7 @@ mod mp_spec;
 mod mp_subscriptions;
 mod mp_support;
 mod mp_vaccinations;
+mod operator_cli;
 mod samples;
 mod service;
 mod wechat_outbound;
