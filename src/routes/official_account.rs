@@ -64,8 +64,9 @@ fn check_timestamp(state: &AppState, timestamp: &str) -> Result<(), AppError> {
     let ts: i64 = timestamp.parse().map_err(|_| {
         AppError::bad_request("invalid_timestamp", "timestamp must be Unix seconds")
     })?;
-    let skew = (state.clock.now().timestamp() - ts).abs();
-    if skew > state.settings.callback_timestamp_window_secs {
+    // abs_diff: a hostile timestamp near i64::MIN must not overflow into a small skew.
+    let skew = state.clock.now().timestamp().abs_diff(ts);
+    if skew > state.settings.callback_timestamp_window_secs.unsigned_abs() {
         return Err(AppError::unauthorized(
             "timestamp_out_of_window",
             format!("timestamp is {skew} s away from the server clock"),

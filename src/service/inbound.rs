@@ -32,6 +32,14 @@ pub async fn process(
     inbound: &Inbound,
     now: DateTime<Utc>,
 ) -> Result<Outcome, AppError> {
+    // The reply depends on the message alone: choose it before taking SQLite's write lock, so
+    // the write transaction stays short.
+    let reply_xml = match trigger(inbound) {
+        Some(trigger) => reply_rules::choose(db, trigger)
+            .await?
+            .map(|reply| reply.to_xml(&inbound.from_user, &inbound.to_user, now.timestamp())),
+        None => None,
+    };
     let txn = db.begin().await?;
     let claimed = inbound_messages::Entity::insert(inbound_messages::ActiveModel {
         dedup_key: Set(inbound.dedup_key()),
@@ -40,7 +48,7 @@ pub async fn process(
         event: Set(inbound.event_name().map(str::to_owned)),
         create_time: Set(inbound.create_time),
         summary: Set(summary(inbound)),
-        reply_xml: Set(None),
+        reply_xml: Set(reply_xml.clone()),
         received_at: Set(now),
         ..Default::default()
     })
@@ -64,19 +72,6 @@ pub async fn process(
     }
 
     apply_effects(&txn, inbound, now).await?;
-    let reply_xml = match trigger(inbound) {
-        Some(trigger) => reply_rules::choose(&txn, trigger)
-            .await?
-            .map(|reply| reply.to_xml(&inbound.from_user, &inbound.to_user, now.timestamp())),
-        None => None,
-    };
-    if let Some(xml) = &reply_xml {
-        inbound_messages::Entity::update_many()
-            .col_expr(inbound_messages::Column::ReplyXml, xml.clone().into())
-            .filter(inbound_messages::Column::DedupKey.eq(inbound.dedup_key()))
-            .exec(&txn)
-            .await?;
-    }
     txn.commit().await?;
     Ok(Outcome {
         reply_xml,

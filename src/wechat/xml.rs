@@ -64,6 +64,9 @@ pub fn parse(input: &str) -> Result<Element, XmlError> {
             }
             Event::Empty(start) => {
                 count += 1;
+                if stack.len() >= MAX_DEPTH || count > MAX_ELEMENTS {
+                    return Err(XmlError("document too deep or too large".into()));
+                }
                 let name = std::str::from_utf8(start.name().as_ref())
                     .map_err(|_| XmlError("element name is not UTF-8".into()))?
                     .to_owned();
@@ -162,6 +165,7 @@ mod tests {
 
     #[test]
     fn refuses_broken_and_hostile_documents() {
+        let many_empty_elements = format!("<xml>{}</xml>", "<e/>".repeat(MAX_ELEMENTS + 1));
         for bad in [
             "",
             "<xml>",
@@ -171,6 +175,7 @@ mod tests {
             "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><xml>&e;</xml>",
             "<xml>&unknown;</xml>",
             "<a><a><a><a><a><a><a><a><a><a></a></a></a></a></a></a></a></a></a></a>",
+            &many_empty_elements,
         ] {
             assert!(parse(bad).is_err(), "accepted {bad:?}");
         }

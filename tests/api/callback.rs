@@ -459,6 +459,23 @@ async fn bad_input_is_refused_with_a_code_and_leaves_nothing_behind() {
         error_code(res).await,
         (401, "timestamp_out_of_window".into())
     );
+    // A timestamp at the edge of i64 must not overflow the window check.
+    let edge = i64::MIN.to_string();
+    let sig = signature::sign(&[TOKEN, &edge, "1"]);
+    let res = app
+        .http
+        .post(format!(
+            "{}/wechat/callback?signature={sig}&timestamp={edge}&nonce=1",
+            app.address
+        ))
+        .body(xml.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(res).await,
+        (401, "timestamp_out_of_window".into())
+    );
 
     // Safe mode: bad base64, bad padding, wrong appid, a signature over other bytes.
     let envelope = |enc: &str| {
