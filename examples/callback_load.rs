@@ -12,11 +12,13 @@
 //! is SQLite in a temporary directory; with a PostgreSQL URL a fresh schema `load_<random>` is
 //! created and dropped at the end.
 
+#[path = "support/load.rs"]
+mod load;
+
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use babyvax::clock::SystemClock;
@@ -265,43 +267,7 @@ enum Failure {
     BadReply,
 }
 
-#[derive(Default)]
-struct Phase {
-    latencies: Vec<Duration>,
-    failures: HashMap<Failure, usize>,
-    elapsed: Duration,
-}
-
-impl Phase {
-    fn failed(&self) -> usize {
-        self.failures.values().sum()
-    }
-
-    fn percentile(sorted: &[Duration], p: f64) -> f64 {
-        if sorted.is_empty() {
-            return f64::NAN;
-        }
-        // Nearest rank.
-        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-        sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
-    }
-
-    fn row(&self, name: &str) -> String {
-        let mut sorted = self.latencies.clone();
-        sorted.sort_unstable();
-        let total = sorted.len();
-        format!(
-            "| {name:<23} | {:>5} | {:>4} | {:>7.0} | {:>6.2} | {:>6.2} | {:>6.2} | {:>7.2} |",
-            total - self.failed(),
-            self.failed(),
-            total as f64 / self.elapsed.as_secs_f64(),
-            Self::percentile(&sorted, 50.0),
-            Self::percentile(&sorted, 90.0),
-            Self::percentile(&sorted, 99.0),
-            sorted.last().map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0),
-        )
-    }
-}
+type Phase = load::Phase<Failure>;
 
 struct Report {
     database: String,
@@ -326,13 +292,13 @@ impl Report {
              {cores} cores; request logging off\n"
         );
         println!(
-            "| target                  |    ok | fail |   req/s | p50 ms | p90 ms | p99 ms |  max ms |"
+            "| target                  |     ok | fail |   req/s | p50 ms | p90 ms | p99 ms |  max ms |"
         );
         println!(
-            "|-------------------------|------:|-----:|--------:|-------:|-------:|-------:|--------:|"
+            "|-------------------------|-------:|-----:|--------:|-------:|-------:|-------:|--------:|"
         );
-        println!("{}", self.callback.row("POST /wechat/callback"));
-        println!("{}", self.livez.row("GET /livez (ceiling)"));
+        println!("{}", self.callback.row("POST /wechat/callback", 23));
+        println!("{}", self.livez.row("GET /livez (ceiling)", 23));
         for (phase, name) in [(&self.callback, "callback"), (&self.livez, "livez")] {
             let mut failures: Vec<_> = phase.failures.iter().collect();
             failures.sort();
@@ -367,7 +333,7 @@ async fn drive(address: &str, args: &Args, target: &LoadDatabase) -> anyhow::Res
 
     let deliveries = Arc::new(prepare_deliveries(address, args.requests)?);
     let key = Arc::new(AesKey::from_encoding_aes_key(AES_KEY).context("test AES key")?);
-    let callback = run_phase(args.concurrency, args.requests, {
+    let callback = load::run_phase(args.concurrency, args.requests, {
         let http = http.clone();
         move |i| {
             let http = http.clone();
@@ -395,7 +361,7 @@ async fn drive(address: &str, args: &Args, target: &LoadDatabase) -> anyhow::Res
     })
     .await;
 
-    let livez_phase = run_phase(args.concurrency, args.requests, move |_| {
+    let livez_phase = load::run_phase(args.concurrency, args.requests, move |_| {
         let request = http.get(&livez).send();
         async move {
             let response = request.await.map_err(|_| Failure::Transport)?;
@@ -416,47 +382,6 @@ async fn drive(address: &str, args: &Args, target: &LoadDatabase) -> anyhow::Res
         callback,
         livez: livez_phase,
     })
-}
-
-/// Runs `n` requests with `concurrency` in flight; each worker takes the next index until none
-/// is left, so the loop is bounded by `n`.
-async fn run_phase<F, Fut>(concurrency: usize, n: usize, request: F) -> Phase
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = Result<(), Failure>>,
-{
-    let next = AtomicUsize::new(0);
-    let started = Instant::now();
-    let workers = (0..concurrency).map(|_| async {
-        let mut latencies = Vec::with_capacity(n / concurrency + 1);
-        let mut failures = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= n {
-                break;
-            }
-            let sent = Instant::now();
-            let result = request(i).await;
-            latencies.push(sent.elapsed());
-            if let Err(failure) = result {
-                failures.push(failure);
-            }
-        }
-        (latencies, failures)
-    });
-    // One task, many futures: the client stays on its single thread.
-    let results = futures_util::future::join_all(workers).await;
-    let mut phase = Phase {
-        elapsed: started.elapsed(),
-        ..Phase::default()
-    };
-    for (latencies, failures) in results {
-        phase.latencies.extend(latencies);
-        for failure in failures {
-            *phase.failures.entry(failure).or_default() += 1;
-        }
-    }
-    phase
 }
 
 /// Checks a safe-mode reply: its msg_signature, that it decrypts for our appid, and that the

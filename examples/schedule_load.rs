@@ -12,11 +12,12 @@
 //! one single-threaded tokio runtime; both share the machine's cores, so the figures are a floor
 //! for the server alone. Requests are bounded by N; the run stops by itself.
 
-use std::collections::HashMap;
+#[path = "support/load.rs"]
+mod load;
+
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use babyvax::auth::JwtKeys;
@@ -204,42 +205,7 @@ enum Failure {
     BadBody,
 }
 
-#[derive(Default)]
-struct Phase {
-    latencies: Vec<Duration>,
-    failures: HashMap<Failure, usize>,
-    elapsed: Duration,
-}
-
-impl Phase {
-    fn failed(&self) -> usize {
-        self.failures.values().sum()
-    }
-
-    fn percentile(sorted: &[Duration], p: f64) -> f64 {
-        if sorted.is_empty() {
-            return f64::NAN;
-        }
-        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-        sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
-    }
-
-    fn row(&self, name: &str) -> String {
-        let mut sorted = self.latencies.clone();
-        sorted.sort_unstable();
-        let total = sorted.len();
-        format!(
-            "| {name:<34} | {:>6} | {:>4} | {:>7.0} | {:>6.2} | {:>6.2} | {:>6.2} | {:>7.2} |",
-            total - self.failed(),
-            self.failed(),
-            total as f64 / self.elapsed.as_secs_f64(),
-            Self::percentile(&sorted, 50.0),
-            Self::percentile(&sorted, 90.0),
-            Self::percentile(&sorted, 99.0),
-            sorted.last().map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0),
-        )
-    }
-}
+type Phase = load::Phase<Failure>;
 
 struct Report {
     requests: usize,
@@ -268,8 +234,11 @@ impl Report {
         println!(
             "|------------------------------------|-------:|-----:|--------:|-------:|-------:|-------:|--------:|"
         );
-        println!("{}", self.schedule.row("GET /api/v1/babies/{id}/schedule"));
-        println!("{}", self.livez.row("GET /livez (ceiling)"));
+        println!(
+            "{}",
+            self.schedule.row("GET /api/v1/babies/{id}/schedule", 34)
+        );
+        println!("{}", self.livez.row("GET /livez (ceiling)", 34));
         for (phase, name) in [(&self.schedule, "schedule"), (&self.livez, "livez")] {
             let mut failures: Vec<_> = phase.failures.iter().collect();
             failures.sort();
@@ -308,7 +277,7 @@ async fn drive(address: &str, args: &Args, targets: Vec<Target>) -> anyhow::Resu
             .collect(),
     );
 
-    let schedule = run_phase(args.concurrency, args.requests, {
+    let schedule = load::run_phase(args.concurrency, args.requests, {
         let http = http.clone();
         move |i| {
             let requests = requests.clone();
@@ -331,7 +300,7 @@ async fn drive(address: &str, args: &Args, targets: Vec<Target>) -> anyhow::Resu
     })
     .await;
 
-    let livez_phase = run_phase(args.concurrency, args.requests, move |_| {
+    let livez_phase = load::run_phase(args.concurrency, args.requests, move |_| {
         let request = http.get(&livez).send();
         async move {
             let response = request.await.map_err(|_| Failure::Transport)?;
@@ -352,44 +321,4 @@ async fn drive(address: &str, args: &Args, targets: Vec<Target>) -> anyhow::Resu
         schedule,
         livez: livez_phase,
     })
-}
-
-/// Runs `n` requests with `concurrency` in flight; each worker takes the next index until none
-/// is left, so the loop is bounded by `n`.
-async fn run_phase<F, Fut>(concurrency: usize, n: usize, request: F) -> Phase
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = Result<(), Failure>>,
-{
-    let next = AtomicUsize::new(0);
-    let started = Instant::now();
-    let workers = (0..concurrency).map(|_| async {
-        let mut latencies = Vec::with_capacity(n / concurrency + 1);
-        let mut failures = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            if i >= n {
-                break;
-            }
-            let sent = Instant::now();
-            let result = request(i).await;
-            latencies.push(sent.elapsed());
-            if let Err(failure) = result {
-                failures.push(failure);
-            }
-        }
-        (latencies, failures)
-    });
-    let results = futures_util::future::join_all(workers).await;
-    let mut phase = Phase {
-        elapsed: started.elapsed(),
-        ..Phase::default()
-    };
-    for (latencies, failures) in results {
-        phase.latencies.extend(latencies);
-        for failure in failures {
-            *phase.failures.entry(failure).or_default() += 1;
-        }
-    }
-    phase
 }
