@@ -36,6 +36,23 @@ pub struct RawSettings {
     /// How long the callback handler may work on a reply before it answers `success`.
     pub callback_reply_budget_ms: u64,
     pub log_format: LogFormat,
+    // ---- push engine (see PushSettings) ----
+    pub push_enabled: bool,
+    pub push_lead_days: u32,
+    pub push_overdue_days: String,
+    pub push_catch_up_days: u32,
+    pub push_plan_time: String,
+    pub push_quiet_start: String,
+    pub push_quiet_end: String,
+    pub push_send_rate_per_sec: f64,
+    pub push_batch_size: u32,
+    pub push_lease_secs: u64,
+    pub push_max_attempts: u32,
+    pub push_retry_base_secs: u64,
+    pub push_retry_max_secs: u64,
+    pub push_quota_pause_secs: u64,
+    /// JSON text, or a table in babyvax.toml; see `domain::push::templates`.
+    pub push_templates: Option<serde_json::Value>,
 }
 
 impl Default for RawSettings {
@@ -54,6 +71,21 @@ impl Default for RawSettings {
             callback_timestamp_window_secs: 300,
             callback_reply_budget_ms: 4000,
             log_format: LogFormat::Text,
+            push_enabled: true,
+            push_lead_days: 3,
+            push_overdue_days: "7,30".to_owned(),
+            push_catch_up_days: 3,
+            push_plan_time: "09:00".to_owned(),
+            push_quiet_start: "21:00".to_owned(),
+            push_quiet_end: "08:00".to_owned(),
+            push_send_rate_per_sec: 20.0,
+            push_batch_size: 50,
+            push_lease_secs: 120,
+            push_max_attempts: 100,
+            push_retry_base_secs: 5,
+            push_retry_max_secs: 300,
+            push_quota_pause_secs: 3600,
+            push_templates: None,
         }
     }
 }
@@ -93,6 +125,7 @@ pub struct Settings {
     pub callback_timestamp_window_secs: i64,
     pub callback_reply_budget_ms: u64,
     pub log_format: LogFormat,
+    pub push: PushSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +148,7 @@ impl RawSettings {
     }
 
     pub fn validate(self) -> Result<Settings, ConfigError> {
+        let push = push_settings(&self)?;
         let bind = self.bind.parse().map_err(|e| ConfigError::Invalid {
             key: "BABYVAX_BIND",
             reason: format!("{e} (expected host:port, e.g. 127.0.0.1:8080)"),
@@ -181,6 +215,7 @@ impl RawSettings {
             });
         }
         Ok(Settings {
+            push,
             database_url: self.database_url,
             bind,
             callback,
@@ -200,6 +235,115 @@ impl Settings {
     pub fn load_from(dir: &Path) -> Result<Self, ConfigError> {
         RawSettings::load_from(dir)?.validate()
     }
+}
+
+/// The push engine's settings (`BABYVAX_PUSH_*`).
+#[derive(Debug, Clone)]
+pub struct PushSettings {
+    /// `serve` runs the daily planner and the sender.
+    pub enabled: bool,
+    pub rules: crate::domain::push::Rules,
+    /// Minutes after midnight, Asia/Shanghai, at which `serve` plans the day.
+    pub plan_minute: u32,
+    pub quiet: crate::domain::push::QuietHours,
+    pub send_rate_per_sec: f64,
+    pub batch_size: u32,
+    pub lease: std::time::Duration,
+    pub max_attempts: u32,
+    pub retry_base: std::time::Duration,
+    pub retry_max: std::time::Duration,
+    pub quota_pause: std::time::Duration,
+    pub templates: crate::domain::push::templates::TemplateSet,
+}
+
+impl Default for PushSettings {
+    fn default() -> Self {
+        // The defaults of RawSettings are valid by construction (a unit test checks it).
+        push_settings(&RawSettings::default()).unwrap_or_else(|_| unreachable!("valid defaults"))
+    }
+}
+
+fn push_settings(raw: &RawSettings) -> Result<PushSettings, ConfigError> {
+    use crate::domain::push::{QuietHours, Rules, parse_hhmm, templates::TemplateSet};
+    use std::time::Duration;
+    let hhmm = |key: &'static str, value: &str| {
+        parse_hhmm(value).ok_or_else(|| ConfigError::Invalid {
+            key,
+            reason: format!("expected HH:MM (Asia/Shanghai), got {value:?}"),
+        })
+    };
+    let overdue_days = raw
+        .push_overdue_days
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            p.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|d| (1..=3650).contains(d))
+        })
+        .collect::<Option<Vec<u32>>>()
+        .ok_or_else(|| ConfigError::Invalid {
+            key: "BABYVAX_PUSH_OVERDUE_DAYS",
+            reason: "expected comma-separated days after complete-by, e.g. 7,30".into(),
+        })?;
+    if raw.push_lead_days > 60 {
+        return Err(ConfigError::Invalid {
+            key: "BABYVAX_PUSH_LEAD_DAYS",
+            reason: "must be 0 to 60 days".into(),
+        });
+    }
+    if !(raw.push_send_rate_per_sec > 0.0 && raw.push_send_rate_per_sec <= 100_000.0) {
+        return Err(ConfigError::Invalid {
+            key: "BABYVAX_PUSH_SEND_RATE_PER_SEC",
+            reason: "must be a positive number of messages per second".into(),
+        });
+    }
+    if raw.push_batch_size == 0 || raw.push_batch_size > 10_000 {
+        return Err(ConfigError::Invalid {
+            key: "BABYVAX_PUSH_BATCH_SIZE",
+            reason: "must be 1 to 10000".into(),
+        });
+    }
+    if raw.push_lease_secs < 5 {
+        return Err(ConfigError::Invalid {
+            key: "BABYVAX_PUSH_LEASE_SECS",
+            reason: "must be at least 5 seconds (it must outlast one send)".into(),
+        });
+    }
+    let templates = match &raw.push_templates {
+        None => Ok(TemplateSet::default()),
+        Some(serde_json::Value::String(json)) if json.trim().is_empty() => {
+            Ok(TemplateSet::default())
+        }
+        Some(serde_json::Value::String(json)) => TemplateSet::parse(json),
+        Some(table) => TemplateSet::parse(&table.to_string()),
+    }
+    .map_err(|reason| ConfigError::Invalid {
+        key: "BABYVAX_PUSH_TEMPLATES",
+        reason,
+    })?;
+    Ok(PushSettings {
+        enabled: raw.push_enabled,
+        rules: Rules {
+            lead_days: raw.push_lead_days,
+            overdue_days,
+            catch_up_days: raw.push_catch_up_days,
+        },
+        plan_minute: hhmm("BABYVAX_PUSH_PLAN_TIME", &raw.push_plan_time)?,
+        quiet: QuietHours {
+            start_minute: hhmm("BABYVAX_PUSH_QUIET_START", &raw.push_quiet_start)?,
+            end_minute: hhmm("BABYVAX_PUSH_QUIET_END", &raw.push_quiet_end)?,
+        },
+        send_rate_per_sec: raw.push_send_rate_per_sec,
+        batch_size: raw.push_batch_size,
+        lease: Duration::from_secs(raw.push_lease_secs),
+        max_attempts: raw.push_max_attempts.max(1),
+        retry_base: Duration::from_secs(raw.push_retry_base_secs.max(1)),
+        retry_max: Duration::from_secs(raw.push_retry_max_secs.max(1)),
+        quota_pause: Duration::from_secs(raw.push_quota_pause_secs),
+        templates,
+    })
 }
 
 fn parse_http_url(key: &'static str, value: &str) -> Result<reqwest::Url, ConfigError> {
@@ -245,6 +389,30 @@ mod tests {
         assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert!(s.callback.is_none() && s.oa.is_none() && s.mp.is_none());
+    }
+
+    #[test]
+    fn push_defaults_are_valid_and_bad_push_values_name_their_variable() {
+        let s = raw().validate().unwrap();
+        assert_eq!(s.push.rules.lead_days, 3);
+        assert_eq!(s.push.rules.overdue_days, [7, 30]);
+        assert_eq!(s.push.quiet.start_minute, 21 * 60);
+        let mut r = raw();
+        r.push_plan_time = "9 o'clock".into();
+        assert!(
+            r.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("BABYVAX_PUSH_PLAN_TIME")
+        );
+        let mut r = raw();
+        r.push_templates = Some(serde_json::Value::String("{\"vaccine\": 3}".into()));
+        assert!(
+            r.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("BABYVAX_PUSH_TEMPLATES")
+        );
     }
 
     #[test]

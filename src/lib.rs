@@ -1,5 +1,6 @@
 //! babyvax: backend of a WeChat official account and mini-program for parents of young children.
 pub mod auth;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;

@@ -33,6 +33,11 @@ enum Command {
     Channel(ChannelCommand),
     /// Print a child's vaccination schedule as of a date (the same JSON as the mini-program API).
     Schedule(ScheduleArgs),
+    /// The push engine: plan and send a day's messages once, or summarise the outbox.
+    #[command(subcommand)]
+    Push(babyvax::cli::push::PushCommand),
+    /// The whole push flow on a fake WeChat and a throw-away database, in one command.
+    Demo(babyvax::cli::demo::DemoArgs),
 }
 
 #[derive(Subcommand)]
@@ -113,6 +118,8 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => startup::run(settings, Arc::new(SystemClock)).await,
             Command::Schedule(_) => unreachable!("handled before start-up"),
+            Command::Push(push) => babyvax::cli::push::run(settings, push).await,
+            Command::Demo(demo) => babyvax::cli::demo::run(demo).await,
             Command::Menu(menu) => run_menu(settings, menu).await,
             Command::Channel(channel) => run_channel(settings, channel).await,
             Command::Migrate => {

@@ -192,6 +192,12 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
         .with_context(|| format!("cannot bind {}", settings.bind))?;
     tracing::info!(address = %settings.bind, database = %redact_url(&settings.database_url), "serving");
     let state = build_state(settings, db, clock)?;
+    // Planner and sender run beside the server; BABYVAX_PUSH_ENABLED=false leaves them out.
+    let _push = if state.settings.push.enabled {
+        Some(crate::jobs::push::spawn(&state)?)
+    } else {
+        None
+    };
     let (stop_profiles, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(official_account) = official_account_api(&state.settings, &state.db, &state.clock)?
     {

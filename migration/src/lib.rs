@@ -6,6 +6,7 @@ mod m20261122_000002_wechat_access_tokens;
 mod m20261122_000003_mini_program;
 mod m20261122_000010_channel_qr_codes;
 mod m20261122_000011_follower_profile_sync;
+mod m20261122_000020_push;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_mini_program::Migration),
             Box::new(m20261122_000010_channel_qr_codes::Migration),
             Box::new(m20261122_000011_follower_profile_sync::Migration),
+            Box::new(m20261122_000020_push::Migration),
         ]
     }
 }

@@ -1,2 +1,3 @@
 //! Pure rules and value types: no database, no clock, no actix.
+pub mod push;
 pub mod schedule;

@@ -1,2 +1,3 @@
 //! Background workers.
 pub mod follower_profiles;
+pub mod push;

@@ -87,6 +87,10 @@ async fn apply_effects<C: ConnectionTrait>(
     let InboundKind::Event(event) = &inbound.kind else {
         return Ok(());
     };
+    if let Event::TemplateSendJobFinish { msg_id, status } = event {
+        super::push::outbox::record_delivery(db, msg_id, status, now).await?;
+        return Ok(());
+    }
     let change = match event {
         Event::Subscribe { .. } => FollowChange::Subscribe,
         Event::Unsubscribe => FollowChange::Unsubscribe,

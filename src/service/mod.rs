@@ -8,6 +8,7 @@ pub mod inbound;
 pub mod member_data;
 pub mod members;
 pub mod menu;
+pub mod push;
 pub mod reply_rules;
 pub mod subscriptions;
 pub mod support;

@@ -394,6 +394,8 @@ pub async fn store_next_event_date<C: ConnectionTrait>(
     baby: babies::Model,
     schedule: &Schedule,
 ) -> Result<babies::Model, AppError> {
+    // The push engine's index and unsent reminders follow every schedule change.
+    super::push::on_schedule_changed(db, baby.id, schedule).await?;
     let next = schedule::next_event_date(schedule);
     if baby.next_event_date == next {
         return Ok(baby);

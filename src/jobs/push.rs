@@ -1,0 +1,89 @@
+//! The push workers `serve` runs: the planner, once a day at the configured time (Asia/Shanghai),
+//! and the sender, continuously. Several instances may run both: planning is idempotent (the
+//! outbox's dedup key) and senders share the rows through leases.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDate, Timelike};
+
+use crate::clock::shanghai;
+use crate::service::push::planner;
+use crate::service::push::sender::Sender;
+use crate::state::AppState;
+
+/// Stops the workers when dropped or told.
+pub struct PushWorkers {
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl PushWorkers {
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+impl Drop for PushWorkers {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Starts the planner and the sender on the current (actix) runtime.
+pub fn spawn(state: &AppState) -> anyhow::Result<PushWorkers> {
+    spawn_with(state, Duration::from_secs(30))
+}
+
+/// As [`spawn`], the planner looking at the clock every `poll` (tests shorten it).
+pub fn spawn_with(state: &AppState, poll: Duration) -> anyhow::Result<PushWorkers> {
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let sender = Arc::new(Sender::new(
+        state.db.clone(),
+        state.settings.clone(),
+        state.clock.clone(),
+        state.mini_program.clone(),
+    )?);
+    let sender_rx = rx.clone();
+    actix_web::rt::spawn(async move { sender.run(sender_rx).await });
+    let planner_state = state.clone();
+    actix_web::rt::spawn(async move { plan_daily(planner_state, rx, poll).await });
+    tracing::info!(
+        plan_minute = state.settings.push.plan_minute,
+        rate = state.settings.push.send_rate_per_sec,
+        "push planner and sender started"
+    );
+    Ok(PushWorkers { stop })
+}
+
+async fn plan_daily(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>, poll: Duration) {
+    let mut planned: Option<NaiveDate> = None;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let now = state.clock.now();
+        let local = now.with_timezone(&shanghai());
+        let today = local.date_naive();
+        let minute = local.hour() * 60 + local.minute();
+        // Started after today's time (or missed it): plan today now; the dedup key makes a
+        // second run of a day harmless, and the catch-up window covers missed days.
+        if minute >= state.settings.push.plan_minute && planned != Some(today) {
+            match planner::plan_day(&state.db, &state.settings.push, today, now, false).await {
+                Ok(report) => {
+                    tracing::info!(
+                        as_of = %today,
+                        babies = report.babies_considered,
+                        planned = report.total_planned(),
+                        "push planning done"
+                    );
+                    planned = Some(today);
+                }
+                Err(e) => tracing::error!(error = %e, "push planning failed; retrying shortly"),
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}

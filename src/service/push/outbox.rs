@@ -1,0 +1,347 @@
+//! The outbox table's operations: claiming rows with a lease, recording outcomes, delivery
+//! reports from TEMPLATESENDJOBFINISH, and the summary `babyvax push status` prints.
+//!
+//! Claiming: one statement marks up to `limit` due, unclaimed (or lease-expired) pending rows
+//! with this claim's token and lease end, and returns their ids. On PostgreSQL the inner select
+//! is `FOR UPDATE SKIP LOCKED`, so concurrent senders take disjoint rows without waiting; on
+//! SQLite the single UPDATE runs under the database's write lock, which makes it atomic.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use entity::push_outbox;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Statement, Value,
+};
+use serde::Serialize;
+
+use super::status;
+use crate::error::AppError;
+
+const CLAIM_SQL_POSTGRES: &str = "UPDATE push_outbox SET claimed_until = $1, claimed_by = $2 \
+     WHERE id IN (SELECT id FROM push_outbox WHERE status = 'pending' AND not_before <= $3 \
+     AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY not_before, id LIMIT $4 \
+     FOR UPDATE SKIP LOCKED) RETURNING id";
+
+const CLAIM_SQL_SQLITE: &str = "UPDATE push_outbox SET claimed_until = ?, claimed_by = ? \
+     WHERE id IN (SELECT id FROM push_outbox WHERE status = 'pending' AND not_before <= ? \
+     AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY not_before, id LIMIT ?) \
+     RETURNING id";
+
+/// Claims up to `limit` rows due at `now` for `token` until `lease_until`; answers them.
+pub async fn claim(
+    db: &DatabaseConnection,
+    token: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: u32,
+) -> Result<Vec<push_outbox::Model>, AppError> {
+    let backend = db.get_database_backend();
+    let limit = i64::from(limit);
+    let stmt = match backend {
+        DatabaseBackend::Postgres => Statement::from_sql_and_values(
+            backend,
+            CLAIM_SQL_POSTGRES,
+            [
+                Value::from(lease_until),
+                Value::from(token),
+                Value::from(now),
+                Value::from(limit),
+            ],
+        ),
+        _ => Statement::from_sql_and_values(
+            backend,
+            CLAIM_SQL_SQLITE,
+            [
+                Value::from(lease_until),
+                Value::from(token),
+                Value::from(now),
+                Value::from(now),
+                Value::from(limit),
+            ],
+        ),
+    };
+    let ids: Vec<i64> = db
+        .query_all(stmt)
+        .await?
+        .iter()
+        .filter_map(|row| row.try_get::<i64>("", "id").ok())
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(push_outbox::Entity::find()
+        .filter(push_outbox::Column::Id.is_in(ids))
+        .filter(push_outbox::Column::ClaimedBy.eq(token))
+        .order_by_asc(push_outbox::Column::NotBefore)
+        .order_by_asc(push_outbox::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Renews the lease on one claimed row just before it is sent. False when the row is no longer
+/// ours to send (lease lost, or cancelled because its dose was recorded meanwhile).
+pub async fn renew(
+    db: &DatabaseConnection,
+    id: i64,
+    token: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let res = push_outbox::Entity::update_many()
+        .col_expr(push_outbox::Column::ClaimedUntil, Expr::value(lease_until))
+        .filter(push_outbox::Column::Id.eq(id))
+        .filter(push_outbox::Column::ClaimedBy.eq(token))
+        .filter(push_outbox::Column::Status.eq(status::PENDING))
+        .filter(push_outbox::Column::ClaimedUntil.gt(now))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// What became of one send attempt.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Sent {
+        channel: &'static str,
+        template_id: String,
+        openid: String,
+        msgid: Option<i64>,
+    },
+    /// Try again at `at` (transient error, or a quota pause when `count_attempt` is false).
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+        count_attempt: bool,
+    },
+    Failed {
+        code: Option<i64>,
+        reason: String,
+    },
+    Undeliverable(String),
+    Suppressed(String),
+    /// Someone else holds the row now; leave it alone.
+    Lost,
+}
+
+/// Records `outcome` on a row claimed with `token` (guarded by the token).
+pub async fn record(
+    db: &DatabaseConnection,
+    row: &push_outbox::Model,
+    token: &str,
+    outcome: &Outcome,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let mut update = push_outbox::Entity::update_many()
+        .col_expr(push_outbox::Column::UpdatedAt, Expr::value(now))
+        .col_expr(
+            push_outbox::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        );
+    let attempts = row.attempts.saturating_add(1);
+    update = match outcome {
+        Outcome::Lost => return Ok(()),
+        Outcome::Sent {
+            channel,
+            template_id,
+            openid,
+            msgid,
+        } => update
+            .col_expr(push_outbox::Column::Status, Expr::value(status::SENT))
+            .col_expr(push_outbox::Column::Channel, Expr::value(*channel))
+            .col_expr(
+                push_outbox::Column::TemplateId,
+                Expr::value(template_id.clone()),
+            )
+            .col_expr(push_outbox::Column::Openid, Expr::value(openid.clone()))
+            .col_expr(push_outbox::Column::WechatMsgid, Expr::value(*msgid))
+            .col_expr(push_outbox::Column::Attempts, Expr::value(attempts))
+            .col_expr(push_outbox::Column::SentAt, Expr::value(now)),
+        Outcome::Retry {
+            at,
+            error,
+            count_attempt,
+        } => update
+            .col_expr(push_outbox::Column::NotBefore, Expr::value(*at))
+            .col_expr(push_outbox::Column::LastError, Expr::value(error.clone()))
+            .col_expr(
+                push_outbox::Column::Attempts,
+                Expr::value(if *count_attempt {
+                    attempts
+                } else {
+                    row.attempts
+                }),
+            ),
+        Outcome::Failed { code, reason } => update
+            .col_expr(push_outbox::Column::Status, Expr::value(status::FAILED))
+            .col_expr(push_outbox::Column::ErrorCode, Expr::value(*code))
+            .col_expr(push_outbox::Column::LastError, Expr::value(reason.clone()))
+            .col_expr(push_outbox::Column::Attempts, Expr::value(attempts)),
+        Outcome::Undeliverable(reason) => update
+            .col_expr(
+                push_outbox::Column::Status,
+                Expr::value(status::UNDELIVERABLE),
+            )
+            .col_expr(push_outbox::Column::Channel, Expr::value("none"))
+            .col_expr(push_outbox::Column::LastError, Expr::value(reason.clone())),
+        Outcome::Suppressed(reason) => update
+            .col_expr(push_outbox::Column::Status, Expr::value(status::SUPPRESSED))
+            .col_expr(push_outbox::Column::LastError, Expr::value(reason.clone())),
+    };
+    update
+        .filter(push_outbox::Column::Id.eq(row.id))
+        .filter(push_outbox::Column::ClaimedBy.eq(token))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks a row as paid for by a subscribe allowance, so a retry does not spend another.
+pub async fn mark_allowance_taken(
+    db: &DatabaseConnection,
+    id: i64,
+    token: &str,
+    template_id: &str,
+) -> Result<(), AppError> {
+    push_outbox::Entity::update_many()
+        .col_expr(push_outbox::Column::AllowanceTaken, Expr::value(true))
+        .col_expr(push_outbox::Column::Channel, Expr::value("subscribe"))
+        .col_expr(push_outbox::Column::TemplateId, Expr::value(template_id))
+        .filter(push_outbox::Column::Id.eq(id))
+        .filter(push_outbox::Column::ClaimedBy.eq(token))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// TEMPLATESENDJOBFINISH: WeChat's final word on a template message (`success`,
+/// `failed:user block`, `failed: system failed`). Unknown msgids are ignored (not ours, or
+/// sent before the outbox existed). Answers whether a row was updated.
+pub async fn record_delivery<C: ConnectionTrait>(
+    db: &C,
+    msg_id: &str,
+    delivery: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let Ok(msgid) = msg_id.trim().parse::<i64>() else {
+        return Ok(false);
+    };
+    let status: String = delivery.chars().take(64).collect();
+    let res = push_outbox::Entity::update_many()
+        .col_expr(push_outbox::Column::DeliveryStatus, Expr::value(status))
+        .col_expr(push_outbox::Column::UpdatedAt, Expr::value(now))
+        .filter(push_outbox::Column::WechatMsgid.eq(msgid))
+        .filter(push_outbox::Column::Channel.eq("template"))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected > 0)
+}
+
+/// Messages the mini-program should show because no channel could carry them (it then asks the
+/// parent for subscribe consent).
+pub async fn undeliverable_for_member<C: ConnectionTrait>(
+    db: &C,
+    member_id: i32,
+) -> Result<Vec<push_outbox::Model>, AppError> {
+    Ok(push_outbox::Entity::find()
+        .filter(push_outbox::Column::MemberId.eq(member_id))
+        .filter(push_outbox::Column::Status.eq(status::UNDELIVERABLE))
+        .order_by_desc(push_outbox::Column::Id)
+        .all(db)
+        .await?)
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// status → count.
+    pub by_status: BTreeMap<String, i64>,
+    /// kind → status → count.
+    pub by_kind: BTreeMap<String, BTreeMap<String, i64>>,
+    /// channel → count, sent messages only.
+    pub sent_by_channel: BTreeMap<String, i64>,
+    /// TEMPLATESENDJOBFINISH status → count.
+    pub delivery: BTreeMap<String, i64>,
+    /// failure / undeliverable reason → count.
+    pub reasons: BTreeMap<String, i64>,
+    /// Pending rows that are due now.
+    pub due_now: i64,
+}
+
+async fn grouped<C: ConnectionTrait>(
+    db: &C,
+    sql: &str,
+    columns: &[&str],
+) -> Result<Vec<(Vec<String>, i64)>, AppError> {
+    let backend = db.get_database_backend();
+    let rows = db.query_all(Statement::from_string(backend, sql)).await?;
+    let mut out = Vec::new();
+    for row in rows {
+        let n: i64 = row.try_get("", "n").unwrap_or(0);
+        let mut keys = Vec::new();
+        for col in columns {
+            let v = row.try_get::<Option<String>>("", col).ok().flatten();
+            keys.push(v.unwrap_or_else(|| "-".to_owned()));
+        }
+        out.push((keys, n));
+    }
+    Ok(out)
+}
+
+/// The outbox at a glance.
+pub async fn summary<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<Summary, AppError> {
+    let mut s = Summary::default();
+    for (k, n) in grouped(
+        db,
+        "SELECT kind AS a, status AS b, COUNT(*) AS n FROM push_outbox GROUP BY kind, status",
+        &["a", "b"],
+    )
+    .await?
+    {
+        if let [kind, st] = k.as_slice() {
+            *s.by_status.entry(st.clone()).or_default() += n;
+            *s.by_kind
+                .entry(kind.clone())
+                .or_default()
+                .entry(st.clone())
+                .or_default() += n;
+        }
+    }
+    for (k, n) in grouped(
+        db,
+        "SELECT channel AS a, COUNT(*) AS n FROM push_outbox WHERE status = 'sent' GROUP BY channel",
+        &["a"],
+    )
+    .await?
+    {
+        s.sent_by_channel.insert(k.join(""), n);
+    }
+    for (k, n) in grouped(
+        db,
+        "SELECT delivery_status AS a, COUNT(*) AS n FROM push_outbox \
+         WHERE delivery_status IS NOT NULL GROUP BY delivery_status",
+        &["a"],
+    )
+    .await?
+    {
+        s.delivery.insert(k.join(""), n);
+    }
+    for (k, n) in grouped(
+        db,
+        "SELECT last_error AS a, COUNT(*) AS n FROM push_outbox \
+         WHERE status IN ('failed', 'undeliverable') GROUP BY last_error",
+        &["a"],
+    )
+    .await?
+    {
+        s.reasons.insert(k.join(""), n);
+    }
+    s.due_now = push_outbox::Entity::find()
+        .filter(push_outbox::Column::Status.eq(status::PENDING))
+        .filter(push_outbox::Column::NotBefore.lte(now))
+        .count(db)
+        .await
+        .map(|n| i64::try_from(n).unwrap_or(i64::MAX))?;
+    Ok(s)
+}

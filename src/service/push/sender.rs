@@ -1,0 +1,485 @@
+//! The sender: claims due outbox rows, picks each one's channel, sends it through WeChat at the
+//! configured rate, and records the outcome.
+//!
+//! Exactly-once, as far as WeChat allows: a row is sent only by the sender holding its lease,
+//! and the lease is renewed (guarded) just before the send; the outcome is written right after.
+//! A crash between WeChat's answer and that write leaves the row to be sent again after the
+//! lease ends: at most one such row per sender process, since a sender sends one row at a time.
+//! Template messages carry the dedup key as `client_msg_id`, so WeChat itself drops the second
+//! copy when it comes within its 10-minute window.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration as StdDuration;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, Utc};
+use entity::{followers, members, push_outbox};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use serde::Serialize;
+
+use super::outbox::{self, Outcome};
+use super::preferences;
+use crate::clock::SharedClock;
+use crate::config::{AppCredentials, Settings};
+use crate::domain::push::templates::{Class, TemplateSpec, fill, render};
+use crate::domain::push::{self, Channel, parse_kind};
+use crate::error::AppError;
+use crate::service::subscriptions;
+use crate::wechat::api::{
+    ApiClient, ApiConfig, ApiError, DbTokenStore, MiniProgram, MiniProgramPage, OfficialAccount,
+    RetryClass, SubscribeField, SubscribeMessage, TemplateField, TemplateMessage, TokenManager,
+};
+
+/// The official account's API, its token shared through the database (as the mini-program's).
+pub fn official_account_api(
+    settings: &Settings,
+    credentials: AppCredentials,
+    db: &DatabaseConnection,
+    clock: &SharedClock,
+) -> anyhow::Result<OfficialAccount> {
+    let client = ApiClient::new(ApiConfig::new(settings.wechat_api_base.clone()))
+        .context("WeChat API client")?;
+    let store = Arc::new(DbTokenStore::new(db.clone()));
+    let tokens = TokenManager::new(client, credentials, store, clock.clone());
+    Ok(OfficialAccount::new(Arc::new(tokens)))
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SendReport {
+    pub claimed: u64,
+    pub sent_template: u64,
+    pub sent_subscribe: u64,
+    pub retried: u64,
+    pub failed: u64,
+    pub undeliverable: u64,
+    pub suppressed: u64,
+    pub lost: u64,
+}
+
+impl SendReport {
+    fn add(&mut self, o: &Outcome) {
+        match o {
+            Outcome::Sent { channel, .. } if *channel == "template" => self.sent_template += 1,
+            Outcome::Sent { .. } => self.sent_subscribe += 1,
+            Outcome::Retry { .. } => self.retried += 1,
+            Outcome::Failed { .. } => self.failed += 1,
+            Outcome::Undeliverable(_) => self.undeliverable += 1,
+            Outcome::Suppressed(_) => self.suppressed += 1,
+            Outcome::Lost => self.lost += 1,
+        }
+    }
+
+    pub fn sent(&self) -> u64 {
+        self.sent_template + self.sent_subscribe
+    }
+}
+
+struct Recipients {
+    members: HashMap<i32, members::Model>,
+    followers: HashMap<i32, followers::Model>,
+    prefs: HashMap<i32, crate::domain::push::Preferences>,
+}
+
+pub struct Sender {
+    db: DatabaseConnection,
+    settings: Arc<Settings>,
+    clock: SharedClock,
+    oa: Option<OfficialAccount>,
+    mp: Option<MiniProgram>,
+    instance: String,
+    seq: std::sync::atomic::AtomicU64,
+    /// Channel → paused until (WeChat quota errors pause a channel instead of burning retries).
+    pauses: Mutex<HashMap<&'static str, DateTime<Utc>>>,
+}
+
+/// Spaces sends at the configured rate.
+struct Pacer {
+    period: StdDuration,
+    next: tokio::time::Instant,
+}
+
+impl Pacer {
+    fn new(rate_per_sec: f64) -> Pacer {
+        Pacer {
+            period: StdDuration::from_secs_f64(1.0 / rate_per_sec.max(0.001)),
+            next: tokio::time::Instant::now(),
+        }
+    }
+
+    async fn wait(&mut self) {
+        let now = tokio::time::Instant::now();
+        if self.next > now {
+            tokio::time::sleep_until(self.next).await;
+        } else {
+            // Idle time does not build up a burst.
+            self.next = now;
+        }
+        self.next += self.period;
+    }
+}
+
+impl Sender {
+    pub fn new(
+        db: DatabaseConnection,
+        settings: Arc<Settings>,
+        clock: SharedClock,
+        mp: Option<MiniProgram>,
+    ) -> anyhow::Result<Sender> {
+        let oa = settings
+            .oa
+            .clone()
+            .map(|c| official_account_api(&settings, c, &db, &clock))
+            .transpose()?;
+        let instance = format!(
+            "{}-{}-{:x}",
+            std::process::id(),
+            Utc::now().timestamp_micros(),
+            rand::random::<u32>()
+        );
+        Ok(Sender {
+            db,
+            settings,
+            clock,
+            oa,
+            mp,
+            instance,
+            seq: std::sync::atomic::AtomicU64::new(0),
+            pauses: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn lease(&self) -> Duration {
+        Duration::from_std(self.settings.push.lease).unwrap_or(Duration::seconds(120))
+    }
+
+    /// Sends what is due now, batch after batch, until nothing due is left (rows retried for
+    /// later stay). For `push run`, tests and the benchmark.
+    pub async fn drain(&self) -> Result<SendReport, AppError> {
+        let mut report = SendReport::default();
+        let mut pacer = Pacer::new(self.settings.push.send_rate_per_sec);
+        while self.batch(&mut pacer, &mut report).await? > 0 {}
+        Ok(report)
+    }
+
+    /// Claims one batch and sends it; answers how many rows were claimed.
+    async fn batch(&self, pacer: &mut Pacer, report: &mut SendReport) -> Result<u64, AppError> {
+        let now = self.clock.now();
+        let token = format!(
+            "{}#{}",
+            self.instance,
+            self.seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let rows = outbox::claim(
+            &self.db,
+            &token,
+            now,
+            now + self.lease(),
+            self.settings.push.batch_size,
+        )
+        .await?;
+        let claimed = rows.len() as u64;
+        report.claimed += claimed;
+        let recipients = self.recipients(&rows).await?;
+        for row in rows {
+            let outcome = self.send_row(&row, &token, pacer, &recipients).await?;
+            outbox::record(&self.db, &row, &token, &outcome, self.clock.now()).await?;
+            report.add(&outcome);
+        }
+        Ok(claimed)
+    }
+
+    /// Runs until `stop` resolves: sends what is due, sleeps briefly when nothing is.
+    pub async fn run(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let mut pacer = Pacer::new(self.settings.push.send_rate_per_sec);
+        let mut report = SendReport::default();
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            let idle = match self.batch(&mut pacer, &mut report).await {
+                Ok(0) => StdDuration::from_secs(1),
+                Ok(_) => StdDuration::ZERO,
+                Err(e) => {
+                    tracing::error!(error = %e, "push sender: batch failed");
+                    StdDuration::from_secs(5)
+                }
+            };
+            if !idle.is_zero() {
+                tokio::select! {
+                    _ = tokio::time::sleep(idle) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+
+    fn paused_until(&self, channel: &'static str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let pauses = self.pauses.lock().unwrap_or_else(PoisonError::into_inner);
+        pauses.get(channel).copied().filter(|until| *until > now)
+    }
+
+    fn pause(&self, channel: &'static str, until: DateTime<Utc>) {
+        tracing::warn!(channel, %until, "WeChat quota reached: channel paused");
+        self.pauses
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(channel, until);
+    }
+
+    /// Members, their followers and preferences for a claimed batch, in three queries (read
+    /// when the batch is claimed: a preference changed during the batch's seconds applies to the
+    /// next one).
+    async fn recipients(&self, rows: &[push_outbox::Model]) -> Result<Recipients, AppError> {
+        let member_ids: Vec<i32> = rows.iter().filter_map(|r| r.member_id).collect();
+        let members: HashMap<i32, members::Model> = if member_ids.is_empty() {
+            HashMap::new()
+        } else {
+            members::Entity::find()
+                .filter(members::Column::Id.is_in(member_ids.clone()))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect()
+        };
+        let follower_ids: Vec<i32> = rows
+            .iter()
+            .filter_map(|r| r.follower_id)
+            .chain(members.values().filter_map(|m| m.follower_id))
+            .collect();
+        let followers: HashMap<i32, followers::Model> = if follower_ids.is_empty() {
+            HashMap::new()
+        } else {
+            followers::Entity::find()
+                .filter(followers::Column::Id.is_in(follower_ids))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|f| (f.id, f))
+                .collect()
+        };
+        let prefs = preferences::get_many(&self.db, &member_ids, self.settings.push.quiet).await?;
+        Ok(Recipients {
+            members,
+            followers,
+            prefs,
+        })
+    }
+
+    async fn send_row(
+        &self,
+        row: &push_outbox::Model,
+        token: &str,
+        pacer: &mut Pacer,
+        recipients: &Recipients,
+    ) -> Result<Outcome, AppError> {
+        let now = self.clock.now();
+        let Some(kind) = parse_kind(&row.kind) else {
+            return Ok(Outcome::Failed {
+                code: None,
+                reason: format!("unknown kind {}", row.kind),
+            });
+        };
+        let fields: BTreeMap<String, String> =
+            serde_json::from_str::<serde_json::Value>(&row.payload)
+                .ok()
+                .and_then(|v| v.as_object().cloned())
+                .map(|o| {
+                    o.into_iter()
+                        .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+                        .collect()
+                })
+                .unwrap_or_default();
+        let class = Class::of(kind, fields.get("campaign_kind").map(String::as_str));
+        let templates = self.settings.push.templates.for_class(class);
+
+        let member = row.member_id.and_then(|id| recipients.members.get(&id));
+        if let Some(m) = member
+            && recipients.prefs.get(&m.id).is_some_and(|p| !p.allows(kind))
+        {
+            return Ok(Outcome::Suppressed("preferences".into()));
+        }
+        // Still ours, and still pending (recording the dose cancels its reminders): checked
+        // before an allowance is spent or anything is sent.
+        if !outbox::renew(&self.db, row.id, token, now, now + self.lease()).await? {
+            return Ok(Outcome::Lost);
+        }
+        let follower = row
+            .follower_id
+            .or_else(|| member.and_then(|m| m.follower_id))
+            .and_then(|id| recipients.followers.get(&id));
+        let follows = follower.as_ref().is_some_and(|f| f.subscribed);
+        let oa_template = templates.oa.as_ref().filter(|_| self.oa.is_some());
+        let mp_template = templates.mp.as_ref().filter(|_| self.mp.is_some());
+
+        // A subscribe allowance already spent on this row is used, whatever else changed.
+        let channel = if row.allowance_taken {
+            Channel::Subscribe
+        } else {
+            let want_template = follows && oa_template.is_some();
+            let allowance = if want_template {
+                false
+            } else {
+                match (&member, mp_template) {
+                    (Some(m), Some(spec)) => {
+                        if self.paused_until("subscribe", now).is_some() {
+                            // Keep the allowance for when the pause ends.
+                            true
+                        } else {
+                            let taken = subscriptions::consume_allowance(
+                                &self.db,
+                                m.id,
+                                &spec.template_id,
+                                now,
+                            )
+                            .await?;
+                            if taken {
+                                outbox::mark_allowance_taken(
+                                    &self.db,
+                                    row.id,
+                                    token,
+                                    &spec.template_id,
+                                )
+                                .await?;
+                            }
+                            taken
+                        }
+                    }
+                    _ => false,
+                }
+            };
+            push::choose_channel(follows, oa_template.is_some(), allowance)
+        };
+        let channel_name = channel.as_str();
+        if channel == Channel::None {
+            let reason = if member.is_none() && follower.is_none() {
+                "no recipient"
+            } else {
+                "no channel: not following and no subscribe allowance"
+            };
+            return Ok(Outcome::Undeliverable(reason.into()));
+        }
+        if let Some(until) = self.paused_until(channel_name, now) {
+            return Ok(Outcome::Retry {
+                at: until,
+                error: format!("{channel_name} paused by a WeChat quota"),
+                count_attempt: false,
+            });
+        }
+        pacer.wait().await;
+        let result = match channel {
+            Channel::Template => {
+                let (Some(oa), Some(spec), Some(f)) = (&self.oa, oa_template, &follower) else {
+                    return Ok(Outcome::Undeliverable("no template channel".into()));
+                };
+                let message = self.template_message(spec, &fields, &f.openid, &row.dedup_key);
+                oa.send_template(&message)
+                    .await
+                    .map(|msgid| (Some(msgid), spec.template_id.clone(), f.openid.clone()))
+            }
+            Channel::Subscribe => {
+                let (Some(mp), Some(m)) = (&self.mp, &member) else {
+                    return Ok(Outcome::Undeliverable("no subscribe channel".into()));
+                };
+                let Some(spec) = templates.mp.as_ref() else {
+                    return Ok(Outcome::Undeliverable("no subscribe template".into()));
+                };
+                let message = SubscribeMessage {
+                    touser: m.openid.clone(),
+                    template_id: spec.template_id.clone(),
+                    page: spec.page.as_ref().map(|p| fill(p, &fields)),
+                    miniprogram_state: None,
+                    lang: Some("zh_CN".into()),
+                    data: render(spec, &fields, true)
+                        .into_iter()
+                        .map(|(k, v)| (k, SubscribeField::new(v)))
+                        .collect(),
+                };
+                mp.send_subscribe(&message)
+                    .await
+                    .map(|r| (r.msgid, spec.template_id.clone(), m.openid.clone()))
+            }
+            Channel::None => return Ok(Outcome::Undeliverable("no channel".into())),
+        };
+        Ok(match result {
+            Ok((msgid, template_id, openid)) => Outcome::Sent {
+                channel: channel_name,
+                template_id,
+                openid,
+                msgid,
+            },
+            Err(e) => self.failure(row, channel_name, &e),
+        })
+    }
+
+    fn template_message(
+        &self,
+        spec: &TemplateSpec,
+        fields: &BTreeMap<String, String>,
+        openid: &str,
+        dedup_key: &str,
+    ) -> TemplateMessage {
+        let miniprogram = match (&self.settings.mp, &spec.page) {
+            (Some(mp), Some(page)) => Some(MiniProgramPage {
+                appid: mp.appid.clone(),
+                pagepath: Some(fill(page, fields)),
+            }),
+            _ => None,
+        };
+        TemplateMessage {
+            touser: openid.to_owned(),
+            template_id: spec.template_id.clone(),
+            url: None,
+            miniprogram,
+            data: render(spec, fields, false)
+                .into_iter()
+                .map(|(k, v)| (k, TemplateField::new(v)))
+                .collect(),
+            client_msg_id: Some(dedup_key.chars().take(64).collect()),
+        }
+    }
+
+    fn failure(&self, row: &push_outbox::Model, channel: &'static str, e: &ApiError) -> Outcome {
+        let now = self.clock.now();
+        let push = &self.settings.push;
+        match e.retry_class() {
+            RetryClass::Quota => {
+                let until =
+                    now + Duration::from_std(push.quota_pause).unwrap_or(Duration::hours(1));
+                self.pause(channel, until);
+                Outcome::Retry {
+                    at: until,
+                    error: e.to_string(),
+                    count_attempt: false,
+                }
+            }
+            RetryClass::Transient | RetryClass::RefreshToken => {
+                let attempts = u32::try_from(row.attempts).unwrap_or(0).saturating_add(1);
+                if attempts >= push.max_attempts {
+                    return Outcome::Failed {
+                        code: e.errcode(),
+                        reason: format!("gave up after {attempts} attempts: {e}"),
+                    };
+                }
+                let delay = push::backoff(
+                    attempts,
+                    Duration::from_std(push.retry_base).unwrap_or(Duration::seconds(5)),
+                    Duration::from_std(push.retry_max).unwrap_or(Duration::minutes(5)),
+                );
+                Outcome::Retry {
+                    at: now + delay,
+                    error: e.to_string(),
+                    count_attempt: true,
+                }
+            }
+            RetryClass::Permanent => Outcome::Failed {
+                code: e.errcode(),
+                reason: match e.errcode() {
+                    Some(code) => format!("{}: {e}", push::failure_reason(code)),
+                    None => e.to_string(),
+                },
+            },
+        }
+    }
+}
