@@ -17,6 +17,7 @@ mod push_crash;
 mod push_delivery;
 mod push_demo;
 mod push_planner;
+mod push_routes;
 mod push_support;
 mod samples;
 mod service;

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod babies;
 pub mod content;
 pub mod me;
+pub mod push;
 pub mod spec;
 pub mod subscriptions;
 pub mod vaccinations;
@@ -39,6 +40,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/api/v1/me/consent").route(web::post().to(me::consent_to_privacy_policy)),
         )
         .service(resource("/api/v1/me/export").route(web::get().to(me::export_my_data)))
+        .service(
+            resource("/api/v1/me/push-preferences")
+                .route(web::get().to(push::get_push_preferences))
+                .route(web::put().to(push::set_push_preferences)),
+        )
+        .service(resource("/api/v1/me/undelivered").route(web::get().to(push::list_undelivered)))
         .service(
             resource("/api/v1/babies")
                 .route(web::get().to(babies::list_babies))

@@ -12,7 +12,7 @@ use utoipa::openapi::{ObjectBuilder, RefOr, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{auth, babies, content, me, subscriptions, vaccinations};
+use super::{auth, babies, content, me, push, subscriptions, vaccinations};
 
 /// Where the contract is served, and the UI that reads it.
 pub const SPEC_URL: &str = "/api/v1/openapi.json";
@@ -36,6 +36,8 @@ pub const ERROR_CODES: &[(&str, u16, &str)] = &[
         "the route does not take this method",
     ),
     ("internal_error", 500, "our fault; logged"),
+    ("invalid_quiet_start", 400, "quiet_start is not HH:MM"),
+    ("invalid_quiet_end", 400, "quiet_end is not HH:MM"),
     (
         "missing_token",
         401,
@@ -256,6 +258,9 @@ pub struct ApiErrorBody {
         content::get_article,
         subscriptions::report_consents,
         subscriptions::list_allowances,
+        push::get_push_preferences,
+        push::set_push_preferences,
+        push::list_undelivered,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&Contract),
@@ -267,6 +272,7 @@ pub struct ApiErrorBody {
         (name = "vaccinations", description = "Doses, self-paid opt-ins and the schedule"),
         (name = "content", description = "Stage content and articles"),
         (name = "subscriptions", description = "Subscribe-message consents and allowances"),
+        (name = "push", description = "Reminder preferences, quiet hours, and messages no channel could carry"),
     )
 )]
 pub struct MpApiDoc;
@@ -382,6 +388,7 @@ mod tests {
             "src/service/feed.rs",
             "src/service/subscriptions.rs",
             "src/service/member_data.rs",
+            "src/service/push/preferences.rs",
             "src/routes/mp/mod.rs",
         ];
         let documented: BTreeSet<&str> = ERROR_CODES.iter().map(|(c, ..)| *c).collect();

@@ -253,6 +253,63 @@ pub async fn undeliverable_for_member<C: ConnectionTrait>(
         .await?)
 }
 
+/// A message we could not deliver: the mini-program shows it and asks for consent with
+/// `subscribe_template_ids` (wx.requestSubscribeMessage).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct UndeliveredMessage {
+    pub id: i64,
+    /// `due_soon`, `due_today`, `overdue_7`, `overdue_30`, `stage`, `campaign`.
+    pub kind: String,
+    pub baby_id: Option<i32>,
+    pub vaccine: Option<String>,
+    pub dose: Option<i32>,
+    /// The date the message is about (earliest date, complete-by date, stage start).
+    pub event_date: Option<chrono::NaiveDate>,
+    pub planned_for: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Undelivered {
+    pub messages: Vec<UndeliveredMessage>,
+    /// The configured mini-program templates: one accept for each lets the next message through.
+    pub subscribe_template_ids: Vec<String>,
+}
+
+/// A member's undeliverable messages, newest first, with the templates to ask consent for.
+pub async fn undelivered<C: ConnectionTrait>(
+    db: &C,
+    member_id: i32,
+    templates: &crate::domain::push::templates::TemplateSet,
+) -> Result<Undelivered, AppError> {
+    let messages = undeliverable_for_member(db, member_id)
+        .await?
+        .into_iter()
+        .map(|row| UndeliveredMessage {
+            id: row.id,
+            kind: row.kind,
+            baby_id: row.baby_id,
+            vaccine: row.vaccine,
+            dose: row.dose,
+            event_date: row.event_date,
+            planned_for: row.planned_for,
+        })
+        .collect();
+    let mut subscribe_template_ids: Vec<String> = [
+        &templates.vaccine,
+        &templates.stage,
+        &templates.announcement,
+    ]
+    .iter()
+    .filter_map(|c| c.mp.as_ref().map(|spec| spec.template_id.clone()))
+    .collect();
+    subscribe_template_ids.sort();
+    subscribe_template_ids.dedup();
+    Ok(Undelivered {
+        messages,
+        subscribe_template_ids,
+    })
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
     /// status → count.

@@ -13,7 +13,7 @@ use crate::domain::push::{Preferences, QuietHours, parse_hhmm};
 use crate::error::AppError;
 
 /// What a member may change; absent fields keep their value.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct PreferencesInput {
     pub due_soon: Option<bool>,
     pub due_today: Option<bool>,
@@ -26,7 +26,8 @@ pub struct PreferencesInput {
     pub quiet_end: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// Which messages a member gets (`stop_all` overrides the rest) and when they are held back.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PreferencesView {
     pub due_soon: bool,
     pub due_today: bool,
