@@ -341,12 +341,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let t = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..args.senders.max(1) {
-        let sender = Sender::new(
-            state.db.clone(),
-            state.settings.clone(),
-            clock.clone(),
-            state.mini_program.clone(),
-        )?;
+        let sender = Sender::new(&state);
         tasks.push(async move { sender.drain().await });
     }
     let results = futures_util::future::join_all(tasks).await;

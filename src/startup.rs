@@ -86,6 +86,7 @@ pub fn build_state(
         .clone()
         .map(|credentials| mini_program_api(&settings, credentials, &db, &clock))
         .transpose()?;
+    let official_account = official_account_api(&settings, &db, &clock)?;
     Ok(AppState {
         db,
         settings: Arc::new(settings),
@@ -93,6 +94,7 @@ pub fn build_state(
         metrics: Metrics::new().context("metrics registry")?,
         jwt,
         mini_program,
+        official_account,
     })
 }
 
@@ -199,8 +201,7 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
         None
     };
     let (stop_profiles, stop_rx) = tokio::sync::watch::channel(false);
-    if let Some(official_account) = official_account_api(&state.settings, &state.db, &state.clock)?
-    {
+    if let Some(official_account) = state.official_account.clone() {
         actix_web::rt::spawn(crate::jobs::follower_profiles::run(
             state.db.clone(),
             official_account,

@@ -8,7 +8,7 @@ use crate::auth::JwtKeys;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::telemetry::Metrics;
-use crate::wechat::api::MiniProgram;
+use crate::wechat::api::{MiniProgram, OfficialAccount};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -20,4 +20,6 @@ pub struct AppState {
     pub jwt: Arc<JwtKeys>,
     /// The mini-program's WeChat API; None when BABYVAX_MP_APPID / BABYVAX_MP_SECRET are unset.
     pub mini_program: Option<MiniProgram>,
+    /// The official account's WeChat API; None when BABYVAX_OA_APPID / BABYVAX_OA_SECRET are unset.
+    pub official_account: Option<OfficialAccount>,
 }

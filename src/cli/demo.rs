@@ -199,12 +199,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     let plan = planner::plan_day(&db, &state.settings.push, as_of, now, false).await?;
     out.push_str(&format_plan(&plan));
-    let sender = Sender::new(
-        db.clone(),
-        state.settings.clone(),
-        clock.clone(),
-        state.mini_program.clone(),
-    )?;
+    let sender = Sender::new(&state);
     let sent = sender.drain().await?;
     out.push_str(&format_send(&sent));
     let _ = writeln!(out, "\nwhat the fake WeChat received:");

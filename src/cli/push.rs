@@ -149,12 +149,7 @@ pub async fn run(settings: Settings, command: PushCommand) -> anyhow::Result<()>
                 );
             }
             if !args.dry_run {
-                let sender = Sender::new(
-                    state.db.clone(),
-                    state.settings.clone(),
-                    clock.clone(),
-                    state.mini_program.clone(),
-                )?;
+                let sender = Sender::new(&state);
                 let sent = sender.drain().await?;
                 print!("{}", format_send(&sent));
                 let summary = outbox::summary(&state.db, clock.now()).await?;

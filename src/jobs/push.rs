@@ -37,12 +37,7 @@ pub fn spawn(state: &AppState) -> anyhow::Result<PushWorkers> {
 /// As [`spawn`], the planner looking at the clock every `poll` (tests shorten it).
 pub fn spawn_with(state: &AppState, poll: Duration) -> anyhow::Result<PushWorkers> {
     let (stop, rx) = tokio::sync::watch::channel(false);
-    let sender = Arc::new(Sender::new(
-        state.db.clone(),
-        state.settings.clone(),
-        state.clock.clone(),
-        state.mini_program.clone(),
-    )?);
+    let sender = Arc::new(Sender::new(state));
     let sender_rx = rx.clone();
     actix_web::rt::spawn(async move { sender.run(sender_rx).await });
     let planner_state = state.clone();

@@ -122,13 +122,7 @@ impl PushApp {
             self.app.clock.clone(),
         )
         .expect("state");
-        Sender::new(
-            state.db.clone(),
-            state.settings.clone(),
-            state.clock.clone(),
-            state.mini_program.clone(),
-        )
-        .expect("sender")
+        Sender::new(&state)
     }
 
     pub async fn send(&self) -> SendReport {

@@ -12,7 +12,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration as StdDuration;
 
-use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use entity::{followers, members, push_outbox};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -21,29 +20,16 @@ use serde::Serialize;
 use super::outbox::{self, Outcome};
 use super::preferences;
 use crate::clock::SharedClock;
-use crate::config::{AppCredentials, Settings};
+use crate::config::Settings;
 use crate::domain::push::templates::{Class, TemplateSpec, fill, render};
 use crate::domain::push::{self, Channel, parse_kind};
 use crate::error::AppError;
 use crate::service::subscriptions;
+use crate::state::AppState;
 use crate::wechat::api::{
-    ApiClient, ApiConfig, ApiError, DbTokenStore, MiniProgram, MiniProgramPage, OfficialAccount,
-    RetryClass, SubscribeField, SubscribeMessage, TemplateField, TemplateMessage, TokenManager,
+    ApiError, MiniProgram, MiniProgramPage, OfficialAccount, RetryClass, SubscribeField,
+    SubscribeMessage, TemplateField, TemplateMessage,
 };
-
-/// The official account's API, its token shared through the database (as the mini-program's).
-pub fn official_account_api(
-    settings: &Settings,
-    credentials: AppCredentials,
-    db: &DatabaseConnection,
-    clock: &SharedClock,
-) -> anyhow::Result<OfficialAccount> {
-    let client = ApiClient::new(ApiConfig::new(settings.wechat_api_base.clone()))
-        .context("WeChat API client")?;
-    let store = Arc::new(DbTokenStore::new(db.clone()));
-    let tokens = TokenManager::new(client, credentials, store, clock.clone());
-    Ok(OfficialAccount::new(Arc::new(tokens)))
-}
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SendReport {
@@ -120,33 +106,25 @@ impl Pacer {
 }
 
 impl Sender {
-    pub fn new(
-        db: DatabaseConnection,
-        settings: Arc<Settings>,
-        clock: SharedClock,
-        mp: Option<MiniProgram>,
-    ) -> anyhow::Result<Sender> {
-        let oa = settings
-            .oa
-            .clone()
-            .map(|c| official_account_api(&settings, c, &db, &clock))
-            .transpose()?;
+    /// A sender using the app's database, clock and WeChat clients (one token manager per app
+    /// and process).
+    pub fn new(state: &AppState) -> Sender {
         let instance = format!(
             "{}-{}-{:x}",
             std::process::id(),
             Utc::now().timestamp_micros(),
             rand::random::<u32>()
         );
-        Ok(Sender {
-            db,
-            settings,
-            clock,
-            oa,
-            mp,
+        Sender {
+            db: state.db.clone(),
+            settings: state.settings.clone(),
+            clock: state.clock.clone(),
+            oa: state.official_account.clone(),
+            mp: state.mini_program.clone(),
             instance,
             seq: std::sync::atomic::AtomicU64::new(0),
             pauses: Mutex::new(HashMap::new()),
-        })
+        }
     }
 
     fn lease(&self) -> Duration {
