@@ -213,9 +213,10 @@ pub async fn allowances<C: ConnectionTrait>(
 }
 
 /// Takes one allowance to send a message on `template_id` to the member. False when none is
-/// left. For the push engine: call it before each send, in the same unit of work.
-pub async fn consume_allowance(
-    db: &DatabaseConnection,
+/// left. The push engine calls it inside the transaction that marks its outbox row, so a crash
+/// cannot spend an allowance the row does not remember.
+pub async fn consume_allowance<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     member_id: i32,
     template_id: &str,
     now: DateTime<Utc>,

@@ -180,3 +180,41 @@ async fn preferences_switch_kinds_off_stop_everything_and_quiet_hours_wait_for_t
     assert_eq!(p.send().await.sent(), 2);
     p.finish().await;
 }
+
+#[actix_web::test]
+async fn quiet_hours_are_checked_again_when_sending() {
+    let p = PushApp::spawn().await;
+    let quiet = p.settings.push.quiet;
+    let member = p.family("mp-q", Some("oa-q"), true, 0).await;
+    p.baby(member, "宝宝", "2026-01-10").await;
+    p.set_now("2026-02-07", 10, 0);
+    assert_eq!(p.plan("2026-02-07").await.total_planned(), 1);
+
+    // Quiet hours set after planning (a retry or a pause could land there just the same).
+    let midday = PreferencesInput {
+        quiet_start: Some("09:00".into()),
+        quiet_end: Some("12:00".into()),
+        ..PreferencesInput::default()
+    };
+    preferences::set(&p.app.db, member, &midday, quiet, p.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        p.send().await.sent(),
+        0,
+        "held by the quiet hours at send time"
+    );
+    let row = p.rows().await.into_iter().next().unwrap();
+    assert_eq!(
+        (row.status.as_str(), row.not_before),
+        ("pending", at("2026-02-07", 12, 0))
+    );
+    assert_eq!(
+        row.attempts, 0,
+        "waiting out quiet hours is not a failed attempt"
+    );
+
+    p.set_now("2026-02-07", 12, 1);
+    assert_eq!(p.send().await.sent(), 1);
+    p.finish().await;
+}

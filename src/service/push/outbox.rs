@@ -199,13 +199,14 @@ pub async fn record(
 }
 
 /// Marks a row as paid for by a subscribe allowance, so a retry does not spend another.
-pub async fn mark_allowance_taken(
-    db: &DatabaseConnection,
+/// Records on a claimed row that an allowance was spent for it; false when the claim is lost.
+pub async fn mark_allowance_taken<C: ConnectionTrait>(
+    db: &C,
     id: i64,
     token: &str,
     template_id: &str,
-) -> Result<(), AppError> {
-    push_outbox::Entity::update_many()
+) -> Result<bool, AppError> {
+    let marked = push_outbox::Entity::update_many()
         .col_expr(push_outbox::Column::AllowanceTaken, Expr::value(true))
         .col_expr(push_outbox::Column::Channel, Expr::value("subscribe"))
         .col_expr(push_outbox::Column::TemplateId, Expr::value(template_id))
@@ -213,7 +214,7 @@ pub async fn mark_allowance_taken(
         .filter(push_outbox::Column::ClaimedBy.eq(token))
         .exec(db)
         .await?;
-    Ok(())
+    Ok(marked.rows_affected == 1)
 }
 
 /// TEMPLATESENDJOBFINISH: WeChat's final word on a template message (`success`,

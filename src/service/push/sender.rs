@@ -14,7 +14,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{followers, members, push_outbox};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Serialize;
 
 use super::outbox::{self, Outcome};
@@ -273,15 +273,24 @@ impl Sender {
         let templates = self.settings.push.templates.for_class(class);
 
         let member = row.member_id.and_then(|id| recipients.members.get(&id));
-        if let Some(m) = member
-            && recipients.prefs.get(&m.id).is_some_and(|p| !p.allows(kind))
-        {
-            return Ok(Outcome::Suppressed("preferences".into()));
-        }
         // Still ours, and still pending (recording the dose cancels its reminders): checked
-        // before an allowance is spent or anything is sent.
+        // before any outcome is written, an allowance is spent or anything is sent.
         if !outbox::renew(&self.db, row.id, token, now, now + self.lease()).await? {
             return Ok(Outcome::Lost);
+        }
+        if let Some(prefs) = member.and_then(|m| recipients.prefs.get(&m.id)) {
+            if !prefs.allows(kind) {
+                return Ok(Outcome::Suppressed("preferences".into()));
+            }
+            // Retries, quota pauses and campaigns can come due at night too.
+            let quiet_until = prefs.quiet.not_before(now);
+            if quiet_until > now {
+                return Ok(Outcome::Retry {
+                    at: quiet_until,
+                    error: "quiet hours".into(),
+                    count_attempt: false,
+                });
+            }
         }
         let follower = row
             .follower_id
@@ -305,22 +314,27 @@ impl Sender {
                             // Keep the allowance for when the pause ends.
                             true
                         } else {
+                            // Spent and remembered on the row together, or neither.
+                            let txn = self.db.begin().await?;
                             let taken = subscriptions::consume_allowance(
-                                &self.db,
+                                &txn,
                                 m.id,
                                 &spec.template_id,
                                 now,
                             )
                             .await?;
-                            if taken {
-                                outbox::mark_allowance_taken(
-                                    &self.db,
+                            if taken
+                                && !outbox::mark_allowance_taken(
+                                    &txn,
                                     row.id,
                                     token,
                                     &spec.template_id,
                                 )
-                                .await?;
+                                .await?
+                            {
+                                return Ok(Outcome::Lost);
                             }
+                            txn.commit().await?;
                             taken
                         }
                     }
