@@ -194,7 +194,7 @@ pub async fn plan_day(
                     continue;
                 }
             };
-            let stage_list = stages::for_birth(baby.birth_date);
+            let stage_list = stages::for_baby(baby, as_of);
             let stored = page
                 .stored
                 .get(&baby.id)
@@ -211,11 +211,13 @@ pub async fn plan_day(
             let clinic = history.doses.iter().rev().find_map(|d| d.clinic.as_deref());
             for p in &planned {
                 let allowed = prefs.allows(p.kind);
+                let key = p.dedup_key(baby.id);
                 rows.push((
+                    key.clone(),
                     p.kind_name.clone(),
                     allowed,
                     push_outbox::ActiveModel {
-                        dedup_key: Set(p.dedup_key(baby.id)),
+                        dedup_key: Set(key),
                         kind: Set(p.kind_name.clone()),
                         baby_id: Set(Some(baby.id)),
                         member_id: Set(Some(baby.owner_member_id)),
@@ -259,13 +261,7 @@ pub async fn plan_day(
         }
         // Schedule rows whose baby is gone (deleted between the reads) are simply skipped:
         // the cascade removes them.
-        let keys: Vec<String> = rows
-            .iter()
-            .filter_map(|(_, _, r)| match &r.dedup_key {
-                sea_orm::ActiveValue::Set(k) => Some(k.clone()),
-                _ => None,
-            })
-            .collect();
+        let keys: Vec<String> = rows.iter().map(|(key, ..)| key.clone()).collect();
         let mut existing = std::collections::HashSet::new();
         for chunk in keys.chunks(500) {
             for key in push_outbox::Entity::find()
@@ -280,11 +276,7 @@ pub async fn plan_day(
             }
         }
         let mut fresh = Vec::new();
-        for (kind, allowed, row) in rows {
-            let key = match &row.dedup_key {
-                sea_orm::ActiveValue::Set(k) => k.clone(),
-                _ => String::new(),
-            };
+        for (key, kind, allowed, row) in rows {
             if existing.contains(&key) {
                 report.already_planned += 1;
                 continue;
@@ -310,15 +302,23 @@ pub async fn plan_day(
                 .exec_without_returning(&txn)
                 .await?;
         }
+        // One statement per distinct next date rather than per baby.
+        let mut by_date: std::collections::BTreeMap<Option<NaiveDate>, Vec<i32>> =
+            Default::default();
         for (baby_id, next) in next_dates {
-            // Guarded: a dose recorded meanwhile may have moved the date to today; keep it.
-            push_schedule::Entity::update_many()
-                .col_expr(push_schedule::Column::NextPushDate, Expr::value(next))
-                .col_expr(push_schedule::Column::UpdatedAt, Expr::value(now))
-                .filter(push_schedule::Column::BabyId.eq(baby_id))
-                .filter(push_schedule::Column::NextPushDate.lte(as_of))
-                .exec(&txn)
-                .await?;
+            by_date.entry(next).or_default().push(baby_id);
+        }
+        for (next, baby_ids) in by_date {
+            for chunk in baby_ids.chunks(500) {
+                // Guarded: a dose recorded meanwhile may have moved the date to today; keep it.
+                push_schedule::Entity::update_many()
+                    .col_expr(push_schedule::Column::NextPushDate, Expr::value(next))
+                    .col_expr(push_schedule::Column::UpdatedAt, Expr::value(now))
+                    .filter(push_schedule::Column::BabyId.is_in(chunk.to_vec()))
+                    .filter(push_schedule::Column::NextPushDate.lte(as_of))
+                    .exec(&txn)
+                    .await?;
+            }
         }
         txn.commit().await?;
     }
