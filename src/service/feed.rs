@@ -237,8 +237,27 @@ fn fits(row: &articles::Model, age_days: i64) -> bool {
         && row.max_age_days.is_none_or(|max| age_days < i64::from(max))
 }
 
+/// Each stage with the day it starts for a baby counted from `birth` (see [`content_birth`]):
+/// the push planner's view of the same stages the feed shows.
+pub(crate) fn stage_starts(
+    birth: NaiveDate,
+) -> Result<Vec<crate::domain::push::StageStart>, AppError> {
+    Ok(stages()?
+        .stages
+        .iter()
+        .filter_map(|s| {
+            Some(crate::domain::push::StageStart {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                summary: s.summary.clone(),
+                starts_on: s.from.after(birth)?,
+            })
+        })
+        .collect())
+}
+
 /// The birth date content is counted from, and whether it is corrected for prematurity.
-fn content_birth(baby: &babies_entity::Model, today: NaiveDate) -> (NaiveDate, bool) {
+pub(crate) fn content_birth(baby: &babies_entity::Model, today: NaiveDate) -> (NaiveDate, bool) {
     let birth = baby.birth_date;
     let Some(weeks) = baby.preterm_weeks.and_then(|w| u64::try_from(w).ok()) else {
         return (birth, false);
@@ -345,19 +364,20 @@ pub async fn feed<C: ConnectionTrait>(
         .order_by_asc(articles::Column::Id)
         .all(db)
         .await?;
+    let summaries: Vec<(&articles::Model, ArticleSummary)> =
+        rows.iter().map(|row| (row, summary_of(row))).collect();
     let mut articles_now = Vec::new();
     let mut articles_next = Vec::new();
-    for row in &rows {
-        let summary = summary_of(row);
+    for (row, summary) in &summaries {
         if is_dose_article(&summary.tags) {
             continue;
         }
         if fits(row, content_age_days) {
-            articles_now.push(summary);
+            articles_now.push(summary.clone());
         } else if i64::from(row.min_age_days) > content_age_days
             && i64::from(row.min_age_days) <= content_age_days + horizon_days
         {
-            articles_next.push(summary);
+            articles_next.push(summary.clone());
         }
     }
 
@@ -366,6 +386,11 @@ pub async fn feed<C: ConnectionTrait>(
     let dose_horizon = today
         .checked_add_days(Days::new(UPCOMING_DOSE_DAYS))
         .unwrap_or(today);
+    let dose_pool: Vec<&ArticleSummary> = summaries
+        .iter()
+        .filter(|(row, _)| fits(row, age_days))
+        .map(|(_, summary)| summary)
+        .collect();
     let mut upcoming_doses: Vec<UpcomingDose> = schedule
         .doses
         .into_iter()
@@ -376,23 +401,17 @@ pub async fn feed<C: ConnectionTrait>(
         })
         .map(|d| {
             let vaccine_tag = format!("vaccine:{}", d.vaccine);
-            let mut for_dose: Vec<ArticleSummary> = rows
-                .iter()
-                .filter(|row| fits(row, age_days))
-                .map(summary_of)
-                .filter(|a| a.tags.contains(&vaccine_tag))
-                .collect();
+            let about_this_vaccine = dose_pool.iter().filter(|a| a.tags.contains(&vaccine_tag));
             // Then general vaccination care (not about another vaccine).
-            for_dose.extend(
-                rows.iter()
-                    .filter(|row| fits(row, age_days))
-                    .map(summary_of)
-                    .filter(|a| {
-                        a.tags.iter().any(|t| t == "vaccination")
-                            && !a.tags.iter().any(|t| t.starts_with("vaccine:"))
-                    }),
-            );
-            for_dose.truncate(ARTICLES_PER_DOSE);
+            let general_care = dose_pool.iter().filter(|a| {
+                a.tags.iter().any(|t| t == "vaccination")
+                    && !a.tags.iter().any(|t| t.starts_with("vaccine:"))
+            });
+            let for_dose: Vec<ArticleSummary> = about_this_vaccine
+                .chain(general_care)
+                .take(ARTICLES_PER_DOSE)
+                .map(|a| (*a).clone())
+                .collect();
             UpcomingDose {
                 status: d.status.into(),
                 programme: d.programme.into(),
