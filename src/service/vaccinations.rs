@@ -312,17 +312,24 @@ pub async fn opt_ins_of<C: ConnectionTrait>(db: &C, baby_id: i32) -> Result<Vec<
 }
 
 pub async fn load_history<C: ConnectionTrait>(db: &C, baby_id: i32) -> Result<History, AppError> {
-    let doses = doses::Entity::find()
+    Ok(History {
+        doses: load_doses(db, baby_id).await?,
+        opt_ins: opt_ins_of(db, baby_id).await?,
+    })
+}
+
+/// A baby's recorded doses in the order they were given.
+async fn load_doses<C: ConnectionTrait>(
+    db: &C,
+    baby_id: i32,
+) -> Result<Vec<doses::Model>, AppError> {
+    Ok(doses::Entity::find()
         .filter(doses::Column::BabyId.eq(baby_id))
         .order_by_asc(doses::Column::GivenOn)
         .order_by_asc(doses::Column::Vaccine)
         .order_by_asc(doses::Column::Dose)
         .all(db)
-        .await?;
-    Ok(History {
-        doses,
-        opt_ins: opt_ins_of(db, baby_id).await?,
-    })
+        .await?)
 }
 
 fn schedule_input(baby: &babies::Model, history: &History, as_of: NaiveDate) -> ScheduleInput {
@@ -521,18 +528,12 @@ pub async fn list_doses<C: ConnectionTrait>(
     baby_id: i32,
 ) -> Result<Vec<DoseView>, AppError> {
     baby_service::access(db, member_id, baby_id).await?;
-    Ok(load_history(db, baby_id)
-        .await?
-        .doses
-        .into_iter()
-        .map(dose_view)
-        .collect())
+    doses_of(db, baby_id).await
 }
 
 pub async fn doses_of<C: ConnectionTrait>(db: &C, baby_id: i32) -> Result<Vec<DoseView>, AppError> {
-    Ok(load_history(db, baby_id)
+    Ok(load_doses(db, baby_id)
         .await?
-        .doses
         .into_iter()
         .map(dose_view)
         .collect())
@@ -673,8 +674,10 @@ pub async fn set_opt_ins(
         .exec_without_returning(&txn)
         .await?;
     }
-    let mut history = load_history(&txn, baby_id).await?;
-    history.opt_ins = vaccines.clone();
+    let history = History {
+        doses: load_doses(&txn, baby_id).await?,
+        opt_ins: vaccines.clone(),
+    };
     let schedule = compute_input(&baby, &history, today)?;
     let baby = store_next_event_date(&txn, baby, &schedule).await?;
     txn.commit().await?;
