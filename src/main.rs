@@ -207,8 +207,9 @@ async fn operator_context(
     let db = startup::connect_database(&settings.database_url).await?;
     startup::migrate(&db).await?;
     let clock: babyvax::clock::SharedClock = Arc::new(SystemClock);
-    let official_account =
-        startup::official_account_api(settings, &db, &clock)?.ok_or_else(|| {
+    let official_account = startup::wechat_clients(settings, &db, &clock)?
+        .official_account
+        .ok_or_else(|| {
             anyhow::anyhow!("BABYVAX_OA_APPID and BABYVAX_OA_SECRET are needed to talk to WeChat")
         })?;
     Ok((db, official_account))

@@ -81,12 +81,10 @@ pub fn build_state(
     clock: SharedClock,
 ) -> anyhow::Result<AppState> {
     let jwt = Arc::new(JwtKeys::from_setting(settings.jwt_secret.as_ref()));
-    let mini_program = settings
-        .mp
-        .clone()
-        .map(|credentials| mini_program_api(&settings, credentials, &db, &clock))
-        .transpose()?;
-    let official_account = official_account_api(&settings, &db, &clock)?;
+    let WechatClients {
+        official_account,
+        mini_program,
+    } = wechat_clients(&settings, &db, &clock)?;
     Ok(AppState {
         db,
         settings: Arc::new(settings),
@@ -98,58 +96,34 @@ pub fn build_state(
     })
 }
 
-/// The mini-program's WeChat API, its access token shared with other instances through the
-/// database.
-fn mini_program_api(
-    settings: &Settings,
-    credentials: AppCredentials,
-    db: &DatabaseConnection,
-    clock: &SharedClock,
-) -> anyhow::Result<MiniProgram> {
-    Ok(MiniProgram::new(token_manager(
-        settings,
-        credentials,
-        db,
-        clock,
-    )?))
+/// Both apps' WeChat API clients; None where the app's credentials are unset.
+pub struct WechatClients {
+    pub official_account: Option<OfficialAccount>,
+    pub mini_program: Option<MiniProgram>,
 }
 
-/// The official account's WeChat API, or None when BABYVAX_OA_APPID / BABYVAX_OA_SECRET are unset.
-pub fn official_account_api(
+/// The WeChat clients of both apps over one HTTP connection pool, each app's access token
+/// shared with the other instances through the database.
+pub fn wechat_clients(
     settings: &Settings,
     db: &DatabaseConnection,
     clock: &SharedClock,
-) -> anyhow::Result<Option<OfficialAccount>> {
-    settings
-        .oa
-        .clone()
-        .map(|credentials| {
-            Ok(OfficialAccount::new(token_manager(
-                settings,
-                credentials,
-                db,
-                clock,
-            )?))
-        })
-        .transpose()
-}
-
-/// One app's access tokens, shared by every instance through the database.
-fn token_manager(
-    settings: &Settings,
-    credentials: AppCredentials,
-    db: &DatabaseConnection,
-    clock: &SharedClock,
-) -> anyhow::Result<Arc<TokenManager>> {
+) -> anyhow::Result<WechatClients> {
     let client = ApiClient::new(ApiConfig::new(settings.wechat_api_base.clone()))
         .context("WeChat API client")?;
-    let store = Arc::new(DbTokenStore::new(db.clone()));
-    Ok(Arc::new(TokenManager::new(
-        client,
-        credentials,
-        store,
-        clock.clone(),
-    )))
+    let tokens = |credentials: AppCredentials| {
+        let store = Arc::new(DbTokenStore::new(db.clone()));
+        Arc::new(TokenManager::new(
+            client.clone(),
+            credentials,
+            store,
+            clock.clone(),
+        ))
+    };
+    Ok(WechatClients {
+        official_account: settings.oa.clone().map(|c| OfficialAccount::new(tokens(c))),
+        mini_program: settings.mp.clone().map(|c| MiniProgram::new(tokens(c))),
+    })
 }
 
 /// Starts serving on `listener`; the returned server runs until stopped.

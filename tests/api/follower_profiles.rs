@@ -27,8 +27,9 @@ async fn a_follower_gets_its_unionid_and_the_member_with_it_is_linked() {
     });
     settings.wechat_api_base = fake.base_url().clone();
     let clock: SharedClock = app.clock.clone();
-    let official_account = babyvax::startup::official_account_api(&settings, &app.db, &clock)
+    let official_account = babyvax::startup::wechat_clients(&settings, &app.db, &clock)
         .unwrap()
+        .official_account
         .unwrap();
 
     let now = app.clock.now();
