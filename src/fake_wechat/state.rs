@@ -88,7 +88,6 @@ struct App {
     secret: String,
     basic_token: Option<String>,
     stable_token: Option<String>,
-    last_force: Option<DateTime<Utc>>,
     forces: Vec<DateTime<Utc>>,
 }
 
@@ -134,7 +133,6 @@ impl Inner {
                 secret: secret.to_owned(),
                 basic_token: None,
                 stable_token: None,
-                last_force: None,
                 forces: Vec::new(),
             },
         );
@@ -266,14 +264,14 @@ impl Inner {
                 return err(45009, errmsg_for(45009));
             }
             let too_soon = app
-                .last_force
-                .is_some_and(|at| now - at < chrono::Duration::seconds(FORCE_MIN_INTERVAL_SECS));
+                .forces
+                .last()
+                .is_some_and(|at| now - *at < chrono::Duration::seconds(FORCE_MIN_INTERVAL_SECS));
             // Within 30 s of the last force WeChat does not refresh; it answers the current token.
             if too_soon && current_left.is_some() {
                 false
             } else {
                 app.forces.push(now);
-                app.last_force = Some(now);
                 true
             }
         } else {

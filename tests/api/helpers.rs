@@ -77,6 +77,19 @@ impl TestDatabase {
         }
     }
 
+    /// Drops a PostgreSQL test schema; SQLite's directory goes when the last handle does.
+    pub async fn drop(&self) {
+        if let TestDatabase::Postgres { schema, url } = self
+            && let Ok(admin) = Database::connect(url.as_str()).await
+        {
+            admin
+                .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
+                .await
+                .ok();
+            admin.close().await.ok();
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self, TestDatabase::Postgres { .. })
     }
@@ -226,18 +239,10 @@ impl TestApp {
             .expect("request sent")
     }
 
-    /// Drops a PostgreSQL test schema; SQLite's directory goes with the app.
+    /// Closes the app's connections and drops its test database.
     pub async fn finish(self) {
-        if let TestDatabase::Postgres { schema, url } = &self.database {
-            self.db.close().await.ok();
-            if let Ok(admin) = Database::connect(url.as_str()).await {
-                admin
-                    .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-                    .await
-                    .ok();
-                admin.close().await.ok();
-            }
-        }
+        self.db.close().await.ok();
+        self.database.drop().await;
     }
 }
 

@@ -247,7 +247,6 @@ async fn every_baby_route_answers_404_for_a_baby_of_another_family() {
 
     let routes = baby_routes(baby, dose, owner.id);
     assert_eq!(routes.len(), 14);
-    let mut nonexistent_bodies = Vec::new();
     for (method, path, body) in routes {
         let (s, b) = mp
             .call(method.clone(), &path, Some(&stranger.token), body.clone())
@@ -259,7 +258,6 @@ async fn every_baby_route_answers_404_for_a_baby_of_another_family() {
             .call(method.clone(), &missing, Some(&stranger.token), body)
             .await;
         assert_eq!((s2, &b2), (s, &b), "{method} {missing}");
-        nonexistent_bodies.push(b2);
     }
     // Nothing changed for the owner.
     let (_, after) = mp

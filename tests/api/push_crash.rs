@@ -191,14 +191,5 @@ async fn killed_mid_sending_and_restarted_every_message_goes_out_and_at_most_one
     let text = String::from_utf8_lossy(&status.stdout);
     assert!(text.contains(&format!("sent           {total}")), "{text}");
     db.close().await.ok();
-    if let TestDatabase::Postgres { url, schema } = &database
-        && let Ok(admin) = sea_orm::Database::connect(url.as_str()).await
-    {
-        use sea_orm::ConnectionTrait;
-        admin
-            .execute_unprepared(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))
-            .await
-            .ok();
-        admin.close().await.ok();
-    }
+    database.drop().await;
 }

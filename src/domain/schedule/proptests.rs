@@ -183,8 +183,6 @@ proptest! {
         let mut reversed = input.clone();
         reversed.given.reverse();
         prop_assert_eq!(&first, &compute_ok(&reversed)?);
-        let json = serde_json::to_string(&first).expect("serializable");
-        prop_assert_eq!(json, serde_json::to_string(&compute_ok(&input)?).expect("serializable"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use babyvax::startup;
 use babyvax::wechat::api::*;
 use chrono::{TimeZone, Utc};
 use entity::wechat_access_tokens;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
+use sea_orm::{DatabaseConnection, EntityTrait};
 use secrecy::ExposeSecret;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -82,12 +82,7 @@ impl Setup {
         for db in self.dbs {
             db.close().await.ok();
         }
-        if let TestDatabase::Postgres { url, schema } = &self.database {
-            let admin = Database::connect(url.as_str()).await.unwrap();
-            let drop = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-            admin.execute_unprepared(&drop).await.ok();
-            admin.close().await.ok();
-        }
+        self.database.drop().await;
     }
 }
 
