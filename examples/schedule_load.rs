@@ -23,9 +23,11 @@ use anyhow::{Context, bail};
 use babyvax::auth::JwtKeys;
 use babyvax::clock::{Clock, SystemClock};
 use babyvax::config::{RawSettings, Settings};
-use babyvax::service::babies::{self, BabyInput};
-use babyvax::service::members;
-use babyvax::service::vaccinations::{self, DoseInput, DoseState, OptInsInput};
+use babyvax::service::audience::consent;
+use babyvax::service::care::babies::{self, BabyInput};
+use babyvax::service::care::doses::{self, DoseInput};
+use babyvax::service::care::opt_ins::{self, OptInsInput};
+use babyvax::service::care::schedule::{self, DoseState};
 use babyvax::startup;
 use chrono::{Days, Utc};
 use clap::Parser;
@@ -148,7 +150,7 @@ async fn seed(db: &DatabaseConnection, count: usize) -> anyhow::Result<(Vec<Targ
         }
         .insert(db)
         .await?;
-        members::record_consent(db, member.id, members::PRIVACY_POLICY_VERSION, now).await?;
+        consent::record_consent(db, member.id, consent::PRIVACY_POLICY_VERSION, now).await?;
         // Ages spread over 0..6 years, so histories range from 2 to ~30 doses.
         let age_days = 3 + (i as u64 * 2190 / count as u64);
         let birth = today
@@ -165,9 +167,9 @@ async fn seed(db: &DatabaseConnection, count: usize) -> anyhow::Result<(Vec<Targ
             let opt_ins = OptInsInput {
                 vaccines: vec!["PCV13".into(), "EV71".into()],
             };
-            vaccinations::set_opt_ins(db, member.id, baby.id, &opt_ins, today, now).await?;
+            opt_ins::set_opt_ins(db, member.id, baby.id, &opt_ins, today, now).await?;
         }
-        let plan = vaccinations::schedule(db, member.id, baby.id, None, today).await?;
+        let plan = schedule::schedule(db, member.id, baby.id, None, today).await?;
         for dose in plan.doses {
             let Some(on) = dose.recommended.filter(|d| *d <= today) else {
                 continue;
@@ -182,7 +184,7 @@ async fn seed(db: &DatabaseConnection, count: usize) -> anyhow::Result<(Vec<Targ
                 clinic: Some("社区卫生服务中心".into()),
             };
             // A dose the engine refuses on this history is simply not recorded.
-            if vaccinations::add_dose(db, member.id, baby.id, &record, today, now)
+            if doses::add_dose(db, member.id, baby.id, &record, today, now)
                 .await
                 .is_ok()
             {

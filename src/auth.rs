@@ -15,7 +15,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 
 /// How long a login lasts. The mini-program logs in again silently with `wx.login` when it ends.
@@ -92,16 +92,16 @@ impl JwtKeys {
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<i32, AppError> {
         let invalid = |why: &str| {
             tracing::debug!(why, "member token refused");
-            AppError::unauthorized(
-                "invalid_token",
+            AppError::new(
+                ErrorCode::InvalidToken,
                 "the bearer token is not valid; log in again",
             )
         };
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| invalid(&format!("{:?}", e.kind())))?;
         if data.claims.exp <= now.timestamp() {
-            return Err(AppError::unauthorized(
-                "token_expired",
+            return Err(AppError::new(
+                ErrorCode::TokenExpired,
                 "the bearer token has expired; log in again",
             ));
         }
@@ -133,8 +133,8 @@ fn authenticate(req: &HttpRequest) -> Result<AuthenticatedMember, AppError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState is not registered")))?;
     let missing = || {
-        AppError::unauthorized(
-            "missing_token",
+        AppError::new(
+            ErrorCode::MissingToken,
             "send Authorization: Bearer <token> from POST /api/v1/auth/login",
         )
     };

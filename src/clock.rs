@@ -2,19 +2,16 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-/// China Standard Time: parents' calendar dates (birth, due dates) are in this zone. No DST since 1991.
-pub fn shanghai() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| unreachable!("+08:00 is a valid offset"))
-}
+pub use crate::domain::time::shanghai;
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
 
     /// Today's calendar date in Asia/Shanghai.
     fn today_shanghai(&self) -> NaiveDate {
-        self.now().with_timezone(&shanghai()).date_naive()
+        crate::domain::time::shanghai_date(self.now())
     }
 }
 

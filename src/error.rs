@@ -1,18 +1,220 @@
-//! The one application error: a stable snake_case code, a message, and an HTTP status.
+//! The one application error, and the registry of every error code the server answers.
+//!
+//! A service refuses with `AppError::new(ErrorCode::X, message)`: the code names what went
+//! wrong; the registry row gives its HTTP status, the doors that can answer it and what it
+//! means. Each door's OpenAPI contract lists its codes from here, so the contracts and the code
+//! cannot drift apart.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+/// The doors of the server, for the contract each publishes (a bit set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Doors(u8);
+
+impl Doors {
+    /// `/api/v1`: the mini-program.
+    pub const MP: Doors = Doors(1);
+    /// `/merchant/v1`: merchant staff.
+    pub const MERCHANT: Doors = Doors(2);
+    /// `/admin/v1`: operators.
+    pub const ADMIN: Doors = Doors(4);
+    /// `/wechat/...`: WeChat's servers.
+    pub const WECHAT: Doors = Doors(8);
+    /// Only the command line and background jobs meet it.
+    pub const NONE: Doors = Doors(0);
+    /// Every HTTP door.
+    pub const ALL: Doors = Doors(1 | 2 | 4 | 8);
+    /// The doors people log in to with an account.
+    pub const STAFF: Doors = Doors(2 | 4);
+    /// The doors with bearer tokens.
+    pub const TOKEN: Doors = Doors(1 | 2 | 4);
+
+    pub const fn or(self, other: Doors) -> Doors {
+        Doors(self.0 | other.0)
+    }
+
+    pub const fn contains(self, door: Doors) -> bool {
+        self.0 & door.0 == door.0
+    }
+}
+
+macro_rules! error_codes {
+    ($($variant:ident = ($code:literal, $status:literal, $doors:expr, $meaning:literal),)*) => {
+        /// Every error code the server answers. Add a code here, then use it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum ErrorCode {
+            $($variant,)*
+        }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The stable snake_case code clients match on.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+
+            /// The HTTP status the doors answer it with.
+            pub const fn http_status(self) -> u16 {
+                match self {
+                    $(ErrorCode::$variant => $status,)*
+                }
+            }
+
+            /// The doors that can answer it.
+            pub const fn doors(self) -> Doors {
+                match self {
+                    $(ErrorCode::$variant => $doors,)*
+                }
+            }
+
+            /// What it means, for the contracts.
+            pub const fn meaning(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $meaning,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // ---- every door
+    InvalidJson = ("invalid_json", 400, Doors::ALL, "the body is not the JSON this route takes"),
+    InvalidQuery = ("invalid_query", 400, Doors::ALL, "a query parameter is malformed"),
+    InvalidPath = ("invalid_path", 400, Doors::ALL, "a path parameter is malformed"),
+    PayloadTooLarge = ("payload_too_large", 413, Doors::ALL, "the body is over 64 KiB"),
+    NotFound = ("not_found", 404, Doors::ALL, "no such route"),
+    MethodNotAllowed = ("method_not_allowed", 405, Doors::ALL, "the route does not take this method"),
+    InternalError = ("internal_error", 500, Doors::ALL, "our fault; logged"),
+    DatabaseUnavailable = ("database_unavailable", 503, Doors::NONE, "the database does not answer (/healthz)"),
+    // ---- bearer tokens
+    MissingToken = ("missing_token", 401, Doors::TOKEN, "no `Authorization: Bearer <token>` header"),
+    InvalidToken = ("invalid_token", 401, Doors::TOKEN, "the token is malformed, tampered with, not HS256, for another door, or not ours"),
+    TokenExpired = ("token_expired", 401, Doors::TOKEN, "the token has expired: log in again"),
+    MemberNotFound = ("member_not_found", 401, Doors::MP, "the account was erased: log in again"),
+    // ---- staff accounts (operators, merchant staff)
+    InvalidCredentials = ("invalid_credentials", 401, Doors::STAFF, "unknown username or wrong password (the same answer for both)"),
+    TooManyAttempts = ("too_many_attempts", 429, Doors::STAFF, "too many failed logins for this account or address: wait 15 minutes"),
+    AccountDisabled = ("account_disabled", 401, Doors::STAFF, "the account was disabled: its tokens no longer work"),
+    RoleForbidden = ("role_forbidden", 403, Doors::STAFF, "your role may not do this"),
+    InvalidUsername = ("invalid_username", 400, Doors::ADMIN, "username not 3-32 letters, digits, '.', '_' or '-'"),
+    WeakPassword = ("weak_password", 400, Doors::ADMIN, "password under 10 characters (or over 128)"),
+    InvalidRole = ("invalid_role", 400, Doors::ADMIN, "not a role of this kind of account"),
+    UsernameTaken = ("username_taken", 409, Doors::ADMIN, "an account already has this username"),
+    // ---- WeChat's callback door
+    CallbackNotConfigured = ("callback_not_configured", 503, Doors::WECHAT, "BABYVAX_OA_TOKEN / BABYVAX_OA_AES_KEY / BABYVAX_OA_APPID are unset"),
+    MissingParameter = ("missing_parameter", 400, Doors::WECHAT, "a required query parameter is missing"),
+    InvalidTimestamp = ("invalid_timestamp", 400, Doors::WECHAT, "timestamp is not Unix seconds"),
+    TimestampOutOfWindow = ("timestamp_out_of_window", 401, Doors::WECHAT, "timestamp too far from our clock (replay window)"),
+    InvalidSignature = ("invalid_signature", 401, Doors::WECHAT, "signature or msg_signature does not match"),
+    UnsupportedEncryptType = ("unsupported_encrypt_type", 400, Doors::WECHAT, "encrypt_type other than raw or aes"),
+    UnreadableBody = ("unreadable_body", 400, Doors::WECHAT, "the body could not be read"),
+    MalformedXml = ("malformed_xml", 400, Doors::WECHAT, "the body or the decrypted message is not acceptable XML"),
+    InvalidMessage = ("invalid_message", 400, Doors::WECHAT, "a required element is missing or not a number"),
+    InvalidAesKey = ("invalid_aes_key", 400, Doors::NONE, "the EncodingAESKey is not 43 base64 characters"),
+    InvalidBase64 = ("invalid_base64", 400, Doors::WECHAT, "Encrypt is not base64"),
+    InvalidCiphertextLength = ("invalid_ciphertext_length", 400, Doors::WECHAT, "the ciphertext is not whole AES blocks"),
+    InvalidPadding = ("invalid_padding", 400, Doors::WECHAT, "the decrypted padding is not WeChat's PKCS#7"),
+    InvalidMessageLength = ("invalid_message_length", 400, Doors::WECHAT, "the declared message length does not fit the plaintext"),
+    AppidMismatch = ("appid_mismatch", 400, Doors::WECHAT, "the message was sealed for another appid"),
+    InvalidUtf8 = ("invalid_utf8", 400, Doors::WECHAT, "the decrypted message is not UTF-8"),
+    // ---- mini-program login and profile
+    MiniProgramNotConfigured = ("mini_program_not_configured", 503, Doors::MP, "BABYVAX_MP_APPID / BABYVAX_MP_SECRET are unset"),
+    MissingCode = ("missing_code", 400, Doors::MP, "no usable WeChat code in the body"),
+    InvalidLoginCode = ("invalid_login_code", 401, Doors::MP, "WeChat 40029: unknown login code"),
+    LoginCodeUsed = ("login_code_used", 401, Doors::MP, "WeChat 40163: login code already used"),
+    LoginBlockedByWechat = ("login_blocked_by_wechat", 403, Doors::MP, "WeChat 40226: high-risk user"),
+    InvalidPhoneCode = ("invalid_phone_code", 400, Doors::MP, "WeChat 40029: unknown phone-number code"),
+    PhoneCodeUsed = ("phone_code_used", 400, Doors::MP, "WeChat 40163: phone-number code already used"),
+    WechatRateLimited = ("wechat_rate_limited", 429, Doors::MP, "WeChat refuses more calls for now"),
+    WechatUnavailable = ("wechat_unavailable", 503, Doors::MP, "WeChat does not answer (network, timeout, 5xx, busy)"),
+    WechatError = ("wechat_error", 502, Doors::MP, "WeChat refused the call for another reason; logged"),
+    InvalidNickname = ("invalid_nickname", 400, Doors::MP, "nickname over 32 characters or with control characters"),
+    InvalidRegion = ("invalid_region", 400, Doors::MP, "province/city over 16 characters, or a city without a province"),
+    PrivacyPolicyVersionMismatch = ("privacy_policy_version_mismatch", 400, Doors::MP, "consent sent for another version than the current one"),
+    PrivacyConsentRequired = ("privacy_consent_required", 403, Doors::MP, "consent to the current privacy policy first"),
+    // ---- babies and their families
+    InvalidBabyName = ("invalid_baby_name", 400, Doors::MP, "name empty or over 32 characters"),
+    BirthDateInFuture = ("birth_date_in_future", 400, Doors::MP, "birth date after today (Asia/Shanghai)"),
+    BirthDateTooOld = ("birth_date_too_old", 400, Doors::MP, "child 18 or older"),
+    InvalidPretermWeeks = ("invalid_preterm_weeks", 400, Doors::MP, "preterm_weeks outside 1-20"),
+    TooManyBabies = ("too_many_babies", 409, Doors::MP, "a member owns at most 20 babies"),
+    BabyNotFound = ("baby_not_found", 404, Doors::MP, "no such baby among those shared with you"),
+    OwnerOnly = ("owner_only", 403, Doors::MP, "only the baby's owner may do this"),
+    OwnerCannotLeave = ("owner_cannot_leave", 400, Doors::MP, "the owner cannot leave their own baby"),
+    CaregiverNotFound = ("caregiver_not_found", 404, Doors::MP, "that member is not a caregiver of the baby"),
+    InviteNotFound = ("invite_not_found", 404, Doors::MP, "no invite has this code"),
+    InviteAlreadyUsed = ("invite_already_used", 409, Doors::MP, "the invite was already accepted"),
+    InviteExpired = ("invite_expired", 410, Doors::MP, "the invite has expired"),
+    AlreadyCaregiver = ("already_caregiver", 409, Doors::MP, "the baby is already shared with you"),
+    // ---- doses, opt-ins, schedule
+    UnknownVaccine = ("unknown_vaccine", 400, Doors::MP, "not a vaccine or product of the schedule edition"),
+    UnknownDose = ("unknown_dose", 400, Doors::MP, "the vaccine has no such dose"),
+    DoseBeforeBirth = ("dose_before_birth", 400, Doors::MP, "a dose dated before the birth date"),
+    DoseInFuture = ("dose_in_future", 400, Doors::MP, "a dose dated after today (Asia/Shanghai)"),
+    InvalidClinic = ("invalid_clinic", 400, Doors::MP, "clinic over 50 characters"),
+    DuplicateDose = ("duplicate_dose", 409, Doors::MP, "that dose is already recorded (also through a combination product)"),
+    DoseNotFound = ("dose_not_found", 404, Doors::MP, "no such dose recorded for the baby"),
+    DateOutOfRange = ("date_out_of_range", 400, Doors::MP, "a date too far from the birth date to compute with"),
+    RecordedHistoryInvalid = ("recorded_history_invalid", 409, Doors::MP, "a recorded dose no longer fits the schedule edition; correct it"),
+    VaccineNotOptional = ("vaccine_not_optional", 400, Doors::MP, "a free-programme vaccine cannot be opted into (it is always scheduled)"),
+    TooManyOptIns = ("too_many_opt_ins", 400, Doors::MP, "more than 20 opt-ins"),
+    NotAnAlternative = ("not_an_alternative", 400, Doors::NONE, "the chosen vaccine is not an alternative of the edition"),
+    ConflictingAlternatives = ("conflicting_alternatives", 400, Doors::NONE, "two alternatives of one choice were chosen"),
+    InvalidGivenFormat = ("invalid_given_format", 400, Doors::NONE, "--given is not VACCINE:DOSE:YYYY-MM-DD"),
+    // ---- content
+    ArticleNotFound = ("article_not_found", 404, Doors::MP, "no such published article"),
+    // ---- subscribe messages and push preferences
+    NoSubscribeResults = ("no_subscribe_results", 400, Doors::MP, "the report names no template"),
+    TooManyTemplates = ("too_many_templates", 400, Doors::MP, "more than 20 templates in one report"),
+    InvalidTemplateId = ("invalid_template_id", 400, Doors::MP, "template id empty, over 128 characters or with control characters"),
+    InvalidSubscribeResult = ("invalid_subscribe_result", 400, Doors::MP, "a result other than accept, reject, ban or filter"),
+    InvalidRequestId = ("invalid_request_id", 400, Doors::MP, "request_id over 64 characters or with control characters"),
+    InvalidQuietStart = ("invalid_quiet_start", 400, Doors::MP, "quiet_start is not HH:MM"),
+    InvalidQuietEnd = ("invalid_quiet_end", 400, Doors::MP, "quiet_end is not HH:MM"),
+    // ---- operator commands
+    InvalidMenu = ("invalid_menu", 400, Doors::NONE, "the custom menu breaks WeChat's rules"),
+    InvalidChannelCode = ("invalid_channel_code", 400, Doors::NONE, "channel code not letters, digits, '-' or '_', or too long"),
+    InvalidChannelName = ("invalid_channel_name", 400, Doors::NONE, "channel name empty or too long"),
+    InvalidChannelKind = ("invalid_channel_kind", 400, Doors::NONE, "channel kind not one of the known kinds"),
+    ChannelExists = ("channel_exists", 409, Doors::NONE, "a channel already has this code"),
+    InvalidCampaignKind = ("invalid_campaign_kind", 400, Doors::NONE, "campaign kind not content or announcement"),
+    InvalidCampaignName = ("invalid_campaign_name", 400, Doors::NONE, "campaign name empty or too long"),
+    InvalidCampaignTitle = ("invalid_campaign_title", 400, Doors::NONE, "campaign title empty or too long"),
+    InvalidCampaignSummary = ("invalid_campaign_summary", 400, Doors::NONE, "campaign summary empty or too long"),
+    InvalidSegment = ("invalid_segment", 400, Doors::NONE, "the campaign's segment is contradictory"),
+}
+
+impl ErrorCode {
+    /// The codes a door's contract lists.
+    pub fn of_door(door: Doors) -> impl Iterator<Item = ErrorCode> {
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .filter(move |c| c.doors().contains(door))
+    }
+
+    pub fn status(self) -> StatusCode {
+        StatusCode::from_u16(self.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// The caller's fault, or a state the caller should know about: answered as is.
     #[error("{code}: {message}")]
-    Client {
-        status: StatusCode,
-        code: &'static str,
-        message: String,
-    },
+    Client { code: ErrorCode, message: String },
     /// Our fault: logged with its cause chain and answered with an opaque message.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -25,52 +227,31 @@ pub struct ErrorBody<'a> {
 }
 
 impl AppError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         AppError::Client {
-            status,
             code,
             message: message.into(),
         }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, message)
-    }
-
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, code, message)
-    }
-
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, code, message)
-    }
-
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, code, message)
-    }
-
-    pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
-    }
-
     pub fn payload_too_large(limit: usize) -> Self {
         Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ErrorCode::PayloadTooLarge,
             format!("request body exceeds {limit} bytes"),
         )
     }
 
+    /// The registry entry; `InternalError` for internal errors.
+    pub fn error_code(&self) -> ErrorCode {
+        match self {
+            AppError::Client { code, .. } => *code,
+            AppError::Internal(_) => ErrorCode::InternalError,
+        }
+    }
+
     /// The stable code, also for internal errors.
     pub fn code(&self) -> &'static str {
-        match self {
-            AppError::Client { code, .. } => code,
-            AppError::Internal(_) => "internal_error",
-        }
+        self.error_code().as_str()
     }
 }
 
@@ -94,17 +275,14 @@ where
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            AppError::Client { status, .. } => *status,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.error_code().status()
     }
 
     fn error_response(&self) -> HttpResponse {
         let (code, message) = match self {
-            AppError::Client { code, message, .. } => {
-                tracing::info!(code, %message, "request refused");
-                (*code, message.as_str())
+            AppError::Client { code, message } => {
+                tracing::info!(code = code.as_str(), %message, "request refused");
+                (code.as_str(), message.as_str())
             }
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error");
@@ -112,5 +290,51 @@ impl ResponseError for AppError {
             }
         };
         HttpResponse::build(self.status_code()).json(ErrorBody { code, message })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_snake_case_with_error_statuses() {
+        let mut seen = BTreeSet::new();
+        for code in ErrorCode::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "{text} twice");
+            assert!(
+                text.chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()),
+                "{text}"
+            );
+            assert!((400..600).contains(&code.http_status()), "{text}");
+            assert_eq!(code.status().as_u16(), code.http_status());
+            assert!(!code.meaning().is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_status_comes_from_the_registry() {
+        let err = AppError::new(ErrorCode::InviteExpired, "gone");
+        assert_eq!(err.status_code(), StatusCode::GONE);
+        assert_eq!(err.code(), "invite_expired");
+        let internal = AppError::Internal(anyhow::anyhow!("boom"));
+        assert_eq!(internal.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(internal.code(), "internal_error");
+    }
+
+    #[test]
+    fn doors_list_their_codes() {
+        let mp: Vec<_> = ErrorCode::of_door(Doors::MP).collect();
+        assert!(mp.contains(&ErrorCode::BabyNotFound));
+        assert!(mp.contains(&ErrorCode::InvalidJson));
+        assert!(!mp.contains(&ErrorCode::InvalidSignature));
+        assert!(!mp.contains(&ErrorCode::InvalidCredentials));
+        let admin: Vec<_> = ErrorCode::of_door(Doors::ADMIN).collect();
+        assert!(admin.contains(&ErrorCode::InvalidCredentials));
+        assert!(!admin.contains(&ErrorCode::BabyNotFound));
     }
 }

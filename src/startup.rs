@@ -15,7 +15,7 @@ use tracing_actix_web::TracingLogger;
 use crate::auth::JwtKeys;
 use crate::clock::SharedClock;
 use crate::config::{AppCredentials, Settings};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 use crate::telemetry::{Metrics, track_requests};
 use crate::wechat::api::{
@@ -133,23 +133,26 @@ pub fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         App::new()
             .app_data(data.clone())
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                AppError::bad_request("invalid_query", err.to_string()).into()
+                AppError::new(ErrorCode::InvalidQuery, err.to_string()).into()
             }))
             .app_data(
                 web::JsonConfig::default()
                     .limit(64 * 1024)
                     .error_handler(|err, _| {
-                        AppError::bad_request("invalid_json", err.to_string()).into()
+                        AppError::new(ErrorCode::InvalidJson, err.to_string()).into()
                     }),
             )
             .app_data(web::PathConfig::default().error_handler(|err, _| {
-                AppError::bad_request("invalid_path", err.to_string()).into()
+                AppError::new(ErrorCode::InvalidPath, err.to_string()).into()
             }))
             .wrap(from_fn(track_requests))
             .wrap(TracingLogger::default())
             .configure(crate::routes::configure)
             .default_service(web::to(|| async {
-                Err::<actix_web::HttpResponse, _>(AppError::not_found("not_found", "no such route"))
+                Err::<actix_web::HttpResponse, _>(AppError::new(
+                    ErrorCode::NotFound,
+                    "no such route",
+                ))
             }))
     })
     .listen(listener)

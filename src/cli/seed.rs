@@ -9,11 +9,11 @@ use entity::members;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 
 use crate::error::AppError;
-use crate::service::babies::{self, BabyInput};
-use crate::service::followers::{self, FollowChange};
-use crate::service::members::{self as member_service, PRIVACY_POLICY_VERSION};
-use crate::service::subscriptions::{self, ConsentReport};
-use crate::service::vaccinations::{self, DoseInput};
+use crate::service::audience::consent::{self, PRIVACY_POLICY_VERSION};
+use crate::service::audience::followers::{self, FollowChange};
+use crate::service::care::babies::{self, BabyInput};
+use crate::service::care::doses::{self, DoseInput};
+use crate::service::messaging::subscriptions::{self, ConsentReport};
 
 /// A parent: a mini-program member, optionally following the official account, optionally
 /// with subscribe allowances.
@@ -71,7 +71,7 @@ pub async fn family(
     }
     .insert(db)
     .await?;
-    member_service::record_consent(db, member.id, PRIVACY_POLICY_VERSION, now).await?;
+    consent::record_consent(db, member.id, PRIVACY_POLICY_VERSION, now).await?;
     for (template, count) in &f.allowances {
         for i in 0..*count {
             let report = ConsentReport {
@@ -111,7 +111,7 @@ pub async fn baby(
             date: *date,
             clinic: Some("社区卫生服务中心预防接种门诊".to_owned()),
         };
-        vaccinations::add_dose(db, member_id, view.id, &input, today, now).await?;
+        doses::add_dose(db, member_id, view.id, &input, today, now).await?;
     }
     Ok(view.id)
 }

@@ -1,3 +1,4 @@
 //! Pure rules and value types: no database, no clock, no actix.
 pub mod push;
 pub mod schedule;
+pub mod time;

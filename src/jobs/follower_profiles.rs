@@ -8,7 +8,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::clock::SharedClock;
 use crate::error::AppError;
-use crate::service::followers;
+use crate::service::audience::followers;
 use crate::wechat::api::{OfficialAccount, RetryClass};
 
 const BATCH: u64 = 20;

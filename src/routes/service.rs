@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -24,8 +24,8 @@ async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
         Ok(_) => Ok(HttpResponse::Ok().json(json!({ "status": "ok", "database": "ok" }))),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
-            Err(AppError::unavailable(
-                "database_unavailable",
+            Err(AppError::new(
+                ErrorCode::DatabaseUnavailable,
                 "the database does not answer",
             ))
         }

@@ -1,15 +1,9 @@
-//! Use-cases over the database. Handlers call one function here; these call `domain`, `entity`
-//! and `wechat`.
-pub mod babies;
-pub mod channels;
-pub mod feed;
-pub mod followers;
-pub mod inbound;
-pub mod member_data;
-pub mod members;
-pub mod menu;
+//! Use-cases over the database, one folder per feature. Handlers call one function here; these
+//! call `domain`, `entity` and `wechat`, and each other only along these arrows:
+//! `care` → `audience` (consent) and `push` (schedule changes); `push` → `care`, `messaging`;
+//! `messaging` → `audience`; `audience` → `care`, `messaging` (export and erasure).
+pub mod audience;
+pub mod care;
+pub mod messaging;
 pub mod push;
-pub mod reply_rules;
-pub mod subscriptions;
 pub mod support;
-pub mod vaccinations;

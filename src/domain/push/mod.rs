@@ -341,7 +341,7 @@ impl QuietHours {
     /// `now`, or the end of the quiet hours when `now` falls inside them: planned messages wait
     /// for the morning.
     pub fn not_before(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let tz = crate::clock::shanghai();
+        let tz = crate::domain::time::shanghai();
         let local = now.with_timezone(&tz);
         let minute = local.hour() * 60 + local.minute();
         if !self.contains(minute) {

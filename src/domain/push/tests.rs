@@ -116,7 +116,7 @@ fn catch_up_is_bounded() {
 fn quiet_hours_hold_messages_until_the_morning() {
     let q = QuietHours::default();
     let at = |h: u32, m: u32| {
-        crate::clock::shanghai()
+        crate::domain::time::shanghai()
             .with_ymd_and_hms(2026, 3, 1, h, m, 0)
             .unwrap()
             .with_timezone(&Utc)
@@ -125,7 +125,7 @@ fn quiet_hours_hold_messages_until_the_morning() {
     assert_eq!(q.not_before(at(7, 59)), at(8, 0));
     assert_eq!(
         q.not_before(at(21, 30)),
-        crate::clock::shanghai()
+        crate::domain::time::shanghai()
             .with_ymd_and_hms(2026, 3, 2, 8, 0, 0)
             .unwrap()
             .with_timezone(&Utc)

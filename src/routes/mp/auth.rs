@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::ApiErrorBody;
 use crate::error::AppError;
-use crate::service::members::{self, MemberView};
+use crate::service::audience::members::{self, MemberView};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 use super::ApiErrorBody;
 use crate::auth::AuthenticatedMember;
 use crate::error::AppError;
-use crate::service::babies::{self, BabyInput, BabyView, CaregiverView, InviteView};
+use crate::service::care::babies::{self, BabyInput, BabyView};
+use crate::service::care::caregivers::{self, CaregiverView, InviteView};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -165,7 +166,7 @@ pub async fn create_invite(
     me: AuthenticatedMember,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let invite = babies::create_invite(
+    let invite = caregivers::create_invite(
         &state.db,
         me.member_id,
         path.into_inner(),
@@ -197,7 +198,7 @@ pub async fn accept_invite(
     body: web::Json<AcceptInviteRequest>,
 ) -> Result<HttpResponse, AppError> {
     let baby =
-        babies::accept_invite(&state.db, me.member_id, &body.code, state.clock.now()).await?;
+        caregivers::accept_invite(&state.db, me.member_id, &body.code, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(baby))
 }
 
@@ -218,7 +219,7 @@ pub async fn list_caregivers(
     me: AuthenticatedMember,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let people = babies::caregivers(&state.db, me.member_id, path.into_inner()).await?;
+    let people = caregivers::caregivers(&state.db, me.member_id, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(people))
 }
 
@@ -242,6 +243,13 @@ pub async fn remove_caregiver(
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (baby_id, caregiver_id) = path.into_inner();
-    babies::remove_caregiver(&state.db, me.member_id, baby_id, caregiver_id).await?;
+    caregivers::remove_caregiver(
+        &state.db,
+        me.member_id,
+        baby_id,
+        caregiver_id,
+        state.clock.now(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

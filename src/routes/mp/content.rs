@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use super::ApiErrorBody;
 use crate::auth::AuthenticatedMember;
 use crate::error::AppError;
-use crate::service::feed::{self, Article, Feed};
+use crate::service::care::feed::{self, Article, Feed};
 use crate::state::AppState;
 
 /// What fits the baby's age now, what comes next, and the doses coming up

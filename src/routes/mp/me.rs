@@ -7,8 +7,9 @@ use utoipa::ToSchema;
 use super::ApiErrorBody;
 use crate::auth::AuthenticatedMember;
 use crate::error::AppError;
-use crate::service::member_data::{self, ErasureCounts, MemberExport};
-use crate::service::members::{self, ConsentView, MemberView, ProfileUpdate};
+use crate::service::audience::consent::{self, ConsentView};
+use crate::service::audience::member_data::{self, ErasureCounts, MemberExport};
+use crate::service::audience::members::{self, MemberView, ProfileUpdate};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -117,7 +118,7 @@ pub async fn consent_to_privacy_policy(
     me: AuthenticatedMember,
     body: web::Json<ConsentRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let consent = members::record_consent(
+    let consent = consent::record_consent(
         &state.db,
         me.member_id,
         &body.privacy_policy_version,

@@ -9,19 +9,17 @@ pub mod spec;
 pub mod subscriptions;
 pub mod vaccinations;
 
-use actix_web::http::StatusCode;
 use actix_web::{Resource, web};
 
 pub use spec::{ApiErrorBody, MpApiDoc};
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// A resource of the door: a method it does not take answers 405 with the usual error body.
 fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(|| async {
         Err::<actix_web::HttpResponse, _>(AppError::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "this route does not take this method",
         ))
     }))

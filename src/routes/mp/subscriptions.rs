@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use super::ApiErrorBody;
 use crate::auth::AuthenticatedMember;
 use crate::error::AppError;
-use crate::service::subscriptions::{self, Allowances, ConsentReport};
+use crate::service::messaging::subscriptions::{self, Allowances, ConsentReport};
 use crate::state::AppState;
 
 /// Report what wx.requestSubscribeMessage returned

@@ -8,9 +8,9 @@ use utoipa::IntoParams;
 use super::ApiErrorBody;
 use crate::auth::AuthenticatedMember;
 use crate::error::AppError;
-use crate::service::vaccinations::{
-    self, DoseInput, DoseView, OptInsInput, OptInsView, ScheduleView, VaccineCatalogue,
-};
+use crate::service::care::doses::{self, DoseInput, DoseView};
+use crate::service::care::opt_ins::{self, OptInsInput, OptInsView};
+use crate::service::care::schedule::{self, ScheduleView, VaccineCatalogue};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -28,7 +28,7 @@ pub struct ScheduleQuery {
     security(("bearer" = []))
 )]
 pub async fn list_vaccines(_me: AuthenticatedMember) -> HttpResponse {
-    HttpResponse::Ok().json(vaccinations::catalogue())
+    HttpResponse::Ok().json(schedule::catalogue())
 }
 
 /// Record a dose
@@ -52,7 +52,7 @@ pub async fn add_dose(
     path: web::Path<i32>,
     body: web::Json<DoseInput>,
 ) -> Result<HttpResponse, AppError> {
-    let dose = vaccinations::add_dose(
+    let dose = doses::add_dose(
         &state.db,
         me.member_id,
         path.into_inner(),
@@ -81,7 +81,7 @@ pub async fn list_doses(
     me: AuthenticatedMember,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let doses = vaccinations::list_doses(&state.db, me.member_id, path.into_inner()).await?;
+    let doses = doses::list_doses(&state.db, me.member_id, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(doses))
 }
 
@@ -107,7 +107,7 @@ pub async fn correct_dose(
     body: web::Json<DoseInput>,
 ) -> Result<HttpResponse, AppError> {
     let (baby_id, dose_id) = path.into_inner();
-    let dose = vaccinations::correct_dose(
+    let dose = doses::correct_dose(
         &state.db,
         me.member_id,
         baby_id,
@@ -139,7 +139,7 @@ pub async fn delete_dose(
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (baby_id, dose_id) = path.into_inner();
-    vaccinations::delete_dose(
+    doses::delete_dose(
         &state.db,
         me.member_id,
         baby_id,
@@ -173,7 +173,7 @@ pub async fn set_opt_ins(
     path: web::Path<i32>,
     body: web::Json<OptInsInput>,
 ) -> Result<HttpResponse, AppError> {
-    let opt_ins = vaccinations::set_opt_ins(
+    let opt_ins = opt_ins::set_opt_ins(
         &state.db,
         me.member_id,
         path.into_inner(),
@@ -205,7 +205,7 @@ pub async fn get_schedule(
     path: web::Path<i32>,
     query: web::Query<ScheduleQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let schedule = vaccinations::schedule(
+    let schedule = schedule::schedule(
         &state.db,
         me.member_id,
         path.into_inner(),

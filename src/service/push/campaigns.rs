@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::status;
 use crate::config::PushSettings;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::service::support::required_text;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
@@ -176,20 +176,25 @@ async fn recipients(
 }
 
 fn checked(input: &CampaignInput) -> Result<(), AppError> {
-    required_text(&input.name, 100, "invalid_campaign_name", "name")?;
-    required_text(&input.title, 100, "invalid_campaign_title", "title")?;
-    required_text(&input.summary, 200, "invalid_campaign_summary", "summary")?;
+    required_text(&input.name, 100, ErrorCode::InvalidCampaignName, "name")?;
+    required_text(&input.title, 100, ErrorCode::InvalidCampaignTitle, "title")?;
+    required_text(
+        &input.summary,
+        200,
+        ErrorCode::InvalidCampaignSummary,
+        "summary",
+    )?;
     if !matches!(input.kind.as_str(), "content" | "announcement") {
-        return Err(AppError::bad_request(
-            "invalid_campaign_kind",
+        return Err(AppError::new(
+            ErrorCode::InvalidCampaignKind,
             "kind is content or announcement",
         ));
     }
     if let (Some(min), Some(max)) = (input.segment.min_age_days, input.segment.max_age_days)
         && min > max
     {
-        return Err(AppError::bad_request(
-            "invalid_segment",
+        return Err(AppError::new(
+            ErrorCode::InvalidSegment,
             "min_age_days is after max_age_days",
         ));
     }

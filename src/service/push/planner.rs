@@ -20,7 +20,7 @@ use super::{preferences, stages, status};
 use crate::config::PushSettings;
 use crate::domain::push::{self, Kind, Planned, Preferences};
 use crate::error::AppError;
-use crate::service::vaccinations::{self, History};
+use crate::service::care::schedule::{self, History};
 
 /// Babies read and planned per transaction.
 const PAGE: u64 = 500;
@@ -186,7 +186,7 @@ pub async fn plan_day(
             let Some(history) = page.histories.get(&baby.id) else {
                 continue;
             };
-            let schedule = match vaccinations::compute_stored(baby, history, as_of) {
+            let schedule = match schedule::compute_stored(baby, history, as_of) {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::warn!(baby = baby.id, error = %e, "push planner skipped a baby");

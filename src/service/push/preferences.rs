@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::push::{Preferences, QuietHours, parse_hhmm};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// What a member may change; absent fields keep their value.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -112,10 +112,10 @@ pub async fn get_many<C: ConnectionTrait>(
     Ok(out)
 }
 
-fn parse_quiet(value: &str, code: &'static str) -> Result<i32, AppError> {
+fn parse_quiet(value: &str, code: ErrorCode) -> Result<i32, AppError> {
     parse_hhmm(value)
         .and_then(|m| i32::try_from(m).ok())
-        .ok_or_else(|| AppError::bad_request(code, format!("expected HH:MM, got {value:?}")))
+        .ok_or_else(|| AppError::new(code, format!("expected HH:MM, got {value:?}")))
 }
 
 /// Changes the member's preferences; answers them as they now are.
@@ -130,12 +130,12 @@ pub async fn set<C: ConnectionTrait>(
     let quiet_start = input
         .quiet_start
         .as_deref()
-        .map(|v| parse_quiet(v, "invalid_quiet_start"))
+        .map(|v| parse_quiet(v, ErrorCode::InvalidQuietStart))
         .transpose()?;
     let quiet_end = input
         .quiet_end
         .as_deref()
-        .map(|v| parse_quiet(v, "invalid_quiet_end"))
+        .map(|v| parse_quiet(v, ErrorCode::InvalidQuietEnd))
         .transpose()?;
     p.due_soon = input.due_soon.unwrap_or(p.due_soon);
     p.due_today = input.due_today.unwrap_or(p.due_today);

@@ -24,7 +24,7 @@ use crate::config::Settings;
 use crate::domain::push::templates::{Class, TemplateSpec, fill, render};
 use crate::domain::push::{self, Channel, parse_kind};
 use crate::error::AppError;
-use crate::service::subscriptions;
+use crate::service::messaging::subscriptions;
 use crate::state::AppState;
 use crate::wechat::api::{
     ApiError, MiniProgram, MiniProgramPage, OfficialAccount, RetryClass, SubscribeField,

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use entity::babies;
 
 use crate::domain::push::StageStart;
-use crate::service::feed;
+use crate::service::care::feed;
 
 /// The stages with their start dates for a baby born on `birth`. A bad stage file (which the
 /// feed's tests catch) means no stage messages rather than no planning.

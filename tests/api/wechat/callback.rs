@@ -2,7 +2,7 @@
 //! channel attribution, keyword replies and every bad-input case.
 
 use babyvax::clock::Clock;
-use babyvax::service::followers;
+use babyvax::service::audience::followers;
 use babyvax::wechat::signature;
 use chrono::Duration;
 use entity::{inbound_messages, reply_rules};
@@ -395,14 +395,14 @@ async fn unknown_types_are_kept_and_answered_success() {
         "<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>u</FromUserName><CreateTime>2</CreateTime><MsgType>event</MsgType><Event>brand_new_event</Event></xml>"
     );
     assert_eq!(app.post_safe(&event).await.text().await.unwrap(), "success");
-    let stored = babyvax::service::inbound::find(&app.db, "msg:u:77")
+    let stored = babyvax::service::messaging::inbound::find(&app.db, "msg:u:77")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(stored.msg_type, "notsure");
     assert!(stored.summary.contains("<MsgType>notsure</MsgType>"));
     assert!(
-        babyvax::service::inbound::find(&app.db, "event:u:2:brand_new_event")
+        babyvax::service::messaging::inbound::find(&app.db, "event:u:2:brand_new_event")
             .await
             .unwrap()
             .is_some()
@@ -568,7 +568,7 @@ async fn a_slow_database_gets_success_in_time_and_the_reply_is_kept_for_the_rede
     let mut reply = String::new();
     for _ in 0..50 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        if babyvax::service::inbound::find(&app.db, "msg:slow:5")
+        if babyvax::service::messaging::inbound::find(&app.db, "msg:slow:5")
             .await
             .unwrap()
             .is_some()

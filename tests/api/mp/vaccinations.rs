@@ -5,7 +5,7 @@ use entity::babies;
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
-use crate::mp_support::{Member, MpApp, error};
+use crate::mp::support::{Member, MpApp, error};
 
 fn dose<'a>(schedule: &'a Value, vaccine: &str, number: u64) -> &'a Value {
     schedule["doses"]

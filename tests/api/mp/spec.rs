@@ -8,7 +8,7 @@ use babyvax::routes::mp::spec::openapi_yaml;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::mp_support::MpApp;
+use crate::mp::support::MpApp;
 
 const SPEC_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

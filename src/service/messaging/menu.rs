@@ -1,6 +1,6 @@
 //! The official account's custom menu, pushed from a JSON file (`babyvax menu push FILE`).
 
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::wechat::api::OfficialAccount;
 
 /// Validates and installs `menu` (WeChat's `{"button": [...]}`) as the account's menu.
@@ -29,17 +29,13 @@ pub async fn show(official_account: &OfficialAccount) -> Result<serde_json::Valu
 
 /// WeChat refusing or failing a call the operator asked for: a bad gateway, with WeChat's reason.
 pub(crate) fn wechat_error(e: crate::wechat::api::ApiError) -> AppError {
-    AppError::new(
-        actix_web::http::StatusCode::BAD_GATEWAY,
-        "wechat_error",
-        format!("WeChat refused: {e}"),
-    )
+    AppError::new(ErrorCode::WechatError, format!("WeChat refused: {e}"))
 }
 
 /// Checks a menu document before it goes to WeChat, so a typo gets a precise message here rather
 /// than WeChat's bare errcode: 1–3 buttons, each with a name and either 1–5 sub-buttons or a type.
 pub fn validate_menu(menu: &serde_json::Value) -> Result<(), AppError> {
-    let invalid = |message: String| AppError::bad_request("invalid_menu", message);
+    let invalid = |message: String| AppError::new(ErrorCode::InvalidMenu, message);
     let buttons = menu
         .get("button")
         .and_then(|b| b.as_array())

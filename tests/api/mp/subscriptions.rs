@@ -1,12 +1,12 @@
 //! Subscribe-message consents: one allowance per accept, the ledger, retries counted once, and
 //! `consume_allowance` never spending one allowance twice, even in parallel.
 
-use babyvax::service::subscriptions::consume_allowance;
+use babyvax::service::messaging::subscriptions::consume_allowance;
 use entity::subscription_events;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::mp_support::{MpApp, error};
+use crate::mp::support::{MpApp, error};
 
 #[actix_web::test]
 async fn each_accept_is_one_allowance_and_sends_use_them_up() {

@@ -3,11 +3,11 @@
 //! senders sharing one database, and campaigns.
 
 use babyvax::fake_wechat::{Fault, SUBSCRIBE_SEND, TEMPLATE_SEND};
+use babyvax::service::messaging::subscriptions;
 use babyvax::service::push::campaigns::{self, CampaignInput, Segment};
-use babyvax::service::subscriptions;
 use chrono::Duration;
 
-use crate::push_support::{MP_VACCINE, PushApp};
+use crate::push::support::{MP_VACCINE, PushApp};
 
 const BIRTH: &str = "2026-01-10";
 /// HepB 2 of a baby born on BIRTH is due from this day.

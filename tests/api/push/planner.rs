@@ -6,10 +6,10 @@
 //! 2026-02-10, Polio 1 and DTaP 1 from 2026-03-10; HepB 3, Polio 3, DTaP 3, MMR 1, JE-L 1 and
 //! MPSV-A 1 complete by 2027-01-09; the first stage after birth ("sitting") starts 2026-05-04.
 
+use babyvax::service::care::doses::{self, DoseInput};
 use babyvax::service::push::preferences::{self, PreferencesInput};
-use babyvax::service::vaccinations::{self, DoseInput};
 
-use crate::push_support::{PushApp, at, d};
+use crate::push::support::{PushApp, at, d};
 
 fn row(kind: &str, vaccine: &str, dose: i32) -> (String, String, i32) {
     (kind.to_owned(), vaccine.to_owned(), dose)
@@ -104,7 +104,7 @@ async fn a_recorded_dose_cancels_its_unsent_reminders_and_is_never_reminded() {
         date: d("2026-02-10"),
         clinic: None,
     };
-    vaccinations::add_dose(&p.app.db, member, baby, &dose, p.today(), p.now())
+    doses::add_dose(&p.app.db, member, baby, &dose, p.today(), p.now())
         .await
         .expect("dose recorded");
     let rows = p.rows().await;

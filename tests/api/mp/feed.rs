@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::mp_support::{MpApp, error};
+use crate::mp::support::{MpApp, error};
 
 fn ids<'a>(items: &'a Value, key: &str) -> Vec<&'a str> {
     items

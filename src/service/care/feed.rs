@@ -14,10 +14,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::babies;
-use super::vaccinations::{self, DoseState, Payer};
+use super::access;
+use super::schedule::{self, DoseState, Payer};
 use crate::domain::schedule::{Age, Status};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 
 /// "What comes next": content that starts within this many days.
 pub const NEXT_CONTENT_DAYS: u64 = 60;
@@ -349,7 +349,7 @@ pub async fn feed<C: ConnectionTrait>(
     baby_id: i32,
     today: NaiveDate,
 ) -> Result<Feed, AppError> {
-    let baby = babies::access(db, member_id, baby_id).await?.baby;
+    let baby = access::access(db, member_id, baby_id).await?.baby;
     let (birth_for_content, corrected) = content_birth(&baby, today);
     let age_days = (today - baby.birth_date).num_days().max(0);
     let content_age_days = (today - birth_for_content).num_days().max(0);
@@ -381,8 +381,8 @@ pub async fn feed<C: ConnectionTrait>(
         }
     }
 
-    let history = vaccinations::load_history(db, baby_id).await?;
-    let schedule = vaccinations::compute_stored(&baby, &history, today)?;
+    let history = schedule::load_history(db, baby_id).await?;
+    let schedule = schedule::compute_stored(&baby, &history, today)?;
     let dose_horizon = today
         .checked_add_days(Days::new(UPCOMING_DOSE_DAYS))
         .unwrap_or(today);
@@ -450,7 +450,7 @@ pub async fn article<C: ConnectionTrait>(db: &C, article_id: i32) -> Result<Arti
         .filter(articles::Column::Published.eq(true))
         .one(db)
         .await?
-        .ok_or_else(|| AppError::not_found("article_not_found", "no such article"))?;
+        .ok_or_else(|| AppError::new(ErrorCode::ArticleNotFound, "no such article"))?;
     Ok(Article {
         tags: tags_of(&row),
         author: author_of(&row),

@@ -5,7 +5,7 @@ use chrono::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::mp_support::{MpApp, POLICY, error};
+use crate::mp::support::{MpApp, POLICY, error};
 
 #[actix_web::test]
 async fn babies_need_consent_to_the_current_privacy_policy() {

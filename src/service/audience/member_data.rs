@@ -19,11 +19,14 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::babies::{self as baby_service, BabyView, CaregiverView, InviteView};
-use super::members::{self, ConsentView, MemberView};
-use super::subscriptions::{self, Allowance, LedgerEntry};
-use super::vaccinations::{self, DoseView};
+use super::consent::{self, ConsentView};
+use super::members::{self, MemberView};
 use crate::error::AppError;
+use crate::service::care::access::CaregiverRole;
+use crate::service::care::babies::{self as baby_service, BabyView};
+use crate::service::care::caregivers::{self, CaregiverView, InviteView};
+use crate::service::care::doses::{self as dose_service, DoseView};
+use crate::service::messaging::subscriptions::{self, Allowance, LedgerEntry};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BabyExport {
@@ -84,16 +87,16 @@ pub async fn export(
         .all(db)
         .await?
         .into_iter()
-        .map(members::consent_view)
+        .map(consent::consent_view)
         .collect();
     let mut babies = Vec::new();
     for baby in baby_service::list(db, member_id).await? {
-        let owned = baby.role == baby_service::CaregiverRole::Owner;
+        let owned = baby.role == CaregiverRole::Owner;
         babies.push(BabyExport {
-            doses: vaccinations::doses_of(db, baby.id).await?,
-            caregivers: baby_service::caregivers_of(db, baby.id).await?,
+            doses: dose_service::doses_of(db, baby.id).await?,
+            caregivers: caregivers::caregivers_of(db, baby.id).await?,
             invites: if owned {
-                baby_service::invites_of(db, baby.id).await?
+                caregivers::invites_of(db, baby.id).await?
             } else {
                 Vec::new()
             },

@@ -16,9 +16,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::members;
-use super::support::{is_unique_violation, optional_text, required_text};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
+use crate::service::audience::members;
+use crate::service::support::{is_unique_violation, optional_text, required_text};
 
 /// `wx.requestSubscribeMessage` asks for at most 3 templates at a time; leave room for a batch.
 const MAX_TEMPLATES_PER_REPORT: usize = 10;
@@ -87,24 +87,24 @@ fn checked(report: &ConsentReport) -> Result<Vec<(String, SubscribeResult)>, App
         if template == "errMsg" {
             continue;
         }
-        let template = required_text(template, 64, "invalid_template_id", "template id")?;
+        let template = required_text(template, 64, ErrorCode::InvalidTemplateId, "template id")?;
         let result: SubscribeResult = serde_json::from_value(answer.clone()).map_err(|_| {
-            AppError::bad_request(
-                "invalid_subscribe_result",
+            AppError::new(
+                ErrorCode::InvalidSubscribeResult,
                 format!("{template}: expected accept, reject, ban or filter, got {answer}"),
             )
         })?;
         out.push((template, result));
     }
     if out.is_empty() {
-        return Err(AppError::bad_request(
-            "no_subscribe_results",
+        return Err(AppError::new(
+            ErrorCode::NoSubscribeResults,
             "results must name at least one template",
         ));
     }
     if out.len() > MAX_TEMPLATES_PER_REPORT {
-        return Err(AppError::bad_request(
-            "too_many_templates",
+        return Err(AppError::new(
+            ErrorCode::TooManyTemplates,
             format!("at most {MAX_TEMPLATES_PER_REPORT} templates per report"),
         ));
     }
@@ -123,7 +123,7 @@ pub async fn record(
     let request_id = optional_text(
         report.request_id.as_deref(),
         64,
-        "invalid_request_id",
+        ErrorCode::InvalidRequestId,
         "request_id",
     )?;
     members::find(db, member_id).await?;

@@ -14,8 +14,8 @@ use sea_orm::{
 };
 
 use crate::error::AppError;
-use crate::service::followers::{self, FollowChange};
-use crate::service::reply_rules::{self, Trigger};
+use crate::service::audience::followers::{self, FollowChange};
+use crate::service::messaging::reply_rules::{self, Trigger};
 use crate::wechat::message::{Event, Inbound, InboundKind};
 
 const SUMMARY_LIMIT: usize = 500;
@@ -88,7 +88,7 @@ async fn apply_effects<C: ConnectionTrait>(
         return Ok(());
     };
     if let Event::TemplateSendJobFinish { msg_id, status } = event {
-        super::push::outbox::record_delivery(db, msg_id, status, now).await?;
+        crate::service::push::outbox::record_delivery(db, msg_id, status, now).await?;
         return Ok(());
     }
     let change = match event {

@@ -8,7 +8,7 @@ use entity::{
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 
-use crate::mp_support::{Member, MpApp, error};
+use crate::mp::support::{Member, MpApp, error};
 
 struct Families {
     /// Owns `own_baby`, is a caregiver of `other_baby`.

@@ -3,7 +3,7 @@
 use babyvax::clock::{Clock, SharedClock};
 use babyvax::fake_wechat::{FakeWechat, Fault};
 use babyvax::jobs::follower_profiles::sync_once;
-use babyvax::service::followers;
+use babyvax::service::audience::followers;
 use entity::members;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 

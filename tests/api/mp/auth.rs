@@ -1,7 +1,7 @@
 //! Login through the fake WeChat, the member token and its refusals, profile and phone number.
 
 use babyvax::fake_wechat::Fault;
-use babyvax::service::followers::{self, FollowChange};
+use babyvax::service::audience::followers::{self, FollowChange};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
@@ -11,7 +11,7 @@ use reqwest::Method;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
 
-use crate::mp_support::{JWT_SECRET, MpApp, error};
+use crate::mp::support::{JWT_SECRET, MpApp, error};
 
 #[actix_web::test]
 async fn first_login_creates_the_member_and_the_next_finds_them() {

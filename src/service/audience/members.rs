@@ -1,9 +1,8 @@
 //! Members of the mini-program: login through `jscode2session` (linking the official-account
-//! follower by unionid), profile, phone number and privacy consent.
+//! follower by unionid), profile and phone number.
 
-use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
-use entity::{followers, members, privacy_consents};
+use entity::{followers, members};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -11,19 +10,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::support::optional_text;
-use crate::error::AppError;
+use super::consent::{ConsentView, PRIVACY_POLICY_VERSION, current_consent};
+use crate::error::{AppError, ErrorCode};
+use crate::service::support::optional_text;
 use crate::wechat::api::{ApiError, MiniProgram, RetryClass};
-
-/// The privacy policy the mini-program shows. Babies (children's health data) can only be added
-/// or shared with a member who consented to this version; a new version asks everyone again.
-pub const PRIVACY_POLICY_VERSION: &str = "2026-11-01";
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ConsentView {
-    pub privacy_policy_version: String,
-    pub consented_at: DateTime<Utc>,
-}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MemberView {
@@ -72,8 +62,8 @@ enum WechatCall {
 }
 
 fn not_configured() -> AppError {
-    AppError::unavailable(
-        "mini_program_not_configured",
+    AppError::new(
+        ErrorCode::MiniProgramNotConfigured,
         "the mini-program door needs BABYVAX_MP_APPID and BABYVAX_MP_SECRET",
     )
 }
@@ -82,8 +72,8 @@ fn checked_code(code: &str) -> Result<&str, AppError> {
     let code = code.trim();
     // wx.login and getPhoneNumber codes are a few dozen characters.
     if code.is_empty() || code.len() > 256 || !code.chars().all(|c| c.is_ascii_graphic()) {
-        return Err(AppError::bad_request(
-            "missing_code",
+        return Err(AppError::new(
+            ErrorCode::MissingCode,
             "code must be the non-empty code WeChat gave the mini-program",
         ));
     }
@@ -95,32 +85,32 @@ fn checked_code(code: &str) -> Result<&str, AppError> {
 fn wechat_error(call: WechatCall, err: ApiError) -> AppError {
     match (call, err.errcode()) {
         (WechatCall::Login, Some(40029)) => {
-            return AppError::unauthorized(
-                "invalid_login_code",
+            return AppError::new(
+                ErrorCode::InvalidLoginCode,
                 "WeChat does not know this login code; call wx.login again",
             );
         }
         (WechatCall::Login, Some(40163)) => {
-            return AppError::unauthorized(
-                "login_code_used",
+            return AppError::new(
+                ErrorCode::LoginCodeUsed,
                 "this login code was already used; call wx.login again",
             );
         }
         (WechatCall::Login, Some(40226)) => {
-            return AppError::forbidden(
-                "login_blocked_by_wechat",
+            return AppError::new(
+                ErrorCode::LoginBlockedByWechat,
                 "WeChat blocked this login (high-risk user)",
             );
         }
         (WechatCall::Phone, Some(40029)) => {
-            return AppError::bad_request(
-                "invalid_phone_code",
+            return AppError::new(
+                ErrorCode::InvalidPhoneCode,
                 "WeChat does not know this phone-number code",
             );
         }
         (WechatCall::Phone, Some(40163)) => {
-            return AppError::bad_request(
-                "phone_code_used",
+            return AppError::new(
+                ErrorCode::PhoneCodeUsed,
                 "this phone-number code was already used; ask the user again",
             );
         }
@@ -128,22 +118,20 @@ fn wechat_error(call: WechatCall, err: ApiError) -> AppError {
     }
     match err.retry_class() {
         RetryClass::Quota => AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "wechat_rate_limited",
+            ErrorCode::WechatRateLimited,
             "WeChat refuses more calls for now; try again later",
         ),
         RetryClass::Transient => {
             tracing::warn!(error = %err, ?call, "WeChat unavailable");
-            AppError::unavailable(
-                "wechat_unavailable",
+            AppError::new(
+                ErrorCode::WechatUnavailable,
                 "WeChat is not answering; try again shortly",
             )
         }
         RetryClass::RefreshToken | RetryClass::Permanent => {
             tracing::error!(error = %err, ?call, "WeChat refused the call");
             AppError::new(
-                StatusCode::BAD_GATEWAY,
-                "wechat_error",
+                ErrorCode::WechatError,
                 "WeChat refused the call; it has been logged",
             )
         }
@@ -227,8 +215,8 @@ pub async fn find<C: ConnectionTrait>(db: &C, member_id: i32) -> Result<members:
         .one(db)
         .await?
         .ok_or_else(|| {
-            AppError::unauthorized(
-                "member_not_found",
+            AppError::new(
+                ErrorCode::MemberNotFound,
                 "this account no longer exists; log in again",
             )
         })
@@ -271,14 +259,19 @@ pub async fn update_profile<C: ConnectionTrait>(
     let nickname = optional_text(
         update.nickname.as_deref(),
         32,
-        "invalid_nickname",
+        ErrorCode::InvalidNickname,
         "nickname",
     )?;
-    let province = optional_text(update.province.as_deref(), 16, "invalid_region", "province")?;
-    let city = optional_text(update.city.as_deref(), 16, "invalid_region", "city")?;
+    let province = optional_text(
+        update.province.as_deref(),
+        16,
+        ErrorCode::InvalidRegion,
+        "province",
+    )?;
+    let city = optional_text(update.city.as_deref(), 16, ErrorCode::InvalidRegion, "city")?;
     if city.is_some() && province.is_none() {
-        return Err(AppError::bad_request(
-            "invalid_region",
+        return Err(AppError::new(
+            ErrorCode::InvalidRegion,
             "a city needs its province",
         ));
     }
@@ -313,72 +306,6 @@ pub async fn set_phone<C: ConnectionTrait>(
     active.updated_at = Set(now);
     let member = active.update(db).await?;
     view(db, member).await
-}
-
-/// Records the member's consent to the current privacy policy. Consenting again to the same
-/// version changes nothing and answers the first consent.
-pub async fn record_consent<C: ConnectionTrait>(
-    db: &C,
-    member_id: i32,
-    version: &str,
-    now: DateTime<Utc>,
-) -> Result<ConsentView, AppError> {
-    if version.trim() != PRIVACY_POLICY_VERSION {
-        return Err(AppError::bad_request(
-            "privacy_policy_version_mismatch",
-            format!(
-                "the current privacy policy is version {PRIVACY_POLICY_VERSION}; show it and send that version"
-            ),
-        ));
-    }
-    find(db, member_id).await?;
-    if let Some(existing) = current_consent(db, member_id).await? {
-        return Ok(existing);
-    }
-    let row = privacy_consents::ActiveModel {
-        member_id: Set(member_id),
-        policy_version: Set(PRIVACY_POLICY_VERSION.to_owned()),
-        consented_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(consent_view(row))
-}
-
-async fn current_consent<C: ConnectionTrait>(
-    db: &C,
-    member_id: i32,
-) -> Result<Option<ConsentView>, AppError> {
-    Ok(privacy_consents::Entity::find()
-        .filter(privacy_consents::Column::MemberId.eq(member_id))
-        .filter(privacy_consents::Column::PolicyVersion.eq(PRIVACY_POLICY_VERSION))
-        .order_by_asc(privacy_consents::Column::Id)
-        .one(db)
-        .await?
-        .map(consent_view))
-}
-
-pub fn consent_view(row: privacy_consents::Model) -> ConsentView {
-    ConsentView {
-        privacy_policy_version: row.policy_version,
-        consented_at: row.consented_at,
-    }
-}
-
-/// Children's health data is only taken from (or shown to) a member who consented to the
-/// current privacy policy.
-pub async fn require_consent<C: ConnectionTrait>(db: &C, member_id: i32) -> Result<(), AppError> {
-    find(db, member_id).await?;
-    match current_consent(db, member_id).await? {
-        Some(_) => Ok(()),
-        None => Err(AppError::forbidden(
-            "privacy_consent_required",
-            format!(
-                "consent to privacy policy {PRIVACY_POLICY_VERSION} first (POST /api/v1/me/consent)"
-            ),
-        )),
-    }
 }
 
 #[cfg(test)]

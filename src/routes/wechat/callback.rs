@@ -15,8 +15,8 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use crate::config::CallbackSettings;
-use crate::error::AppError;
-use crate::service::inbound;
+use crate::error::{AppError, Doors, ErrorCode};
+use crate::service::messaging::inbound;
 use crate::state::AppState;
 use crate::wechat::{message, reply, signature};
 
@@ -43,8 +43,8 @@ pub struct CallbackQuery {
 
 fn callback_settings(state: &AppState) -> Result<&CallbackSettings, AppError> {
     state.settings.callback.as_ref().ok_or_else(|| {
-        AppError::unavailable(
-            "callback_not_configured",
+        AppError::new(
+            ErrorCode::CallbackNotConfigured,
             "the callback door needs BABYVAX_OA_TOKEN, BABYVAX_OA_AES_KEY and BABYVAX_OA_APPID",
         )
     })
@@ -52,8 +52,8 @@ fn callback_settings(state: &AppState) -> Result<&CallbackSettings, AppError> {
 
 fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, AppError> {
     value.as_deref().filter(|v| !v.is_empty()).ok_or_else(|| {
-        AppError::bad_request(
-            "missing_parameter",
+        AppError::new(
+            ErrorCode::MissingParameter,
             format!("query parameter {name} is required"),
         )
     })
@@ -62,13 +62,16 @@ fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str
 /// Refuses timestamps outside the window, which bounds how long a captured request can be replayed.
 fn check_timestamp(state: &AppState, timestamp: &str) -> Result<(), AppError> {
     let ts: i64 = timestamp.parse().map_err(|_| {
-        AppError::bad_request("invalid_timestamp", "timestamp must be Unix seconds")
+        AppError::new(
+            ErrorCode::InvalidTimestamp,
+            "timestamp must be Unix seconds",
+        )
     })?;
     // abs_diff: a hostile timestamp near i64::MIN must not overflow into a small skew.
     let skew = state.clock.now().timestamp().abs_diff(ts);
     if skew > state.settings.callback_timestamp_window_secs.unsigned_abs() {
-        return Err(AppError::unauthorized(
-            "timestamp_out_of_window",
+        return Err(AppError::new(
+            ErrorCode::TimestampOutOfWindow,
             format!("timestamp is {skew} s away from the server clock"),
         ));
     }
@@ -86,8 +89,8 @@ async fn verify_url(
     let echostr = required(&query.echostr, "echostr")?;
     check_timestamp(&state, timestamp)?;
     if !signature::verify(sig, &[settings.token.expose_secret(), timestamp, nonce]) {
-        return Err(AppError::unauthorized(
-            "invalid_signature",
+        return Err(AppError::new(
+            ErrorCode::InvalidSignature,
             "signature does not match",
         ));
     }
@@ -109,13 +112,13 @@ async fn receive(
     check_timestamp(&state, timestamp)?;
     let token = settings.token.expose_secret();
     let body = std::str::from_utf8(&body)
-        .map_err(|_| AppError::bad_request("malformed_xml", "body is not UTF-8"))?;
+        .map_err(|_| AppError::new(ErrorCode::MalformedXml, "body is not UTF-8"))?;
     let safe_mode = match query.encrypt_type.as_deref() {
         None | Some("") | Some("raw") => false,
         Some("aes") => true,
         Some(other) => {
-            return Err(AppError::bad_request(
-                "unsupported_encrypt_type",
+            return Err(AppError::new(
+                ErrorCode::UnsupportedEncryptType,
                 format!("encrypt_type {other:?} is not supported"),
             ));
         }
@@ -124,29 +127,29 @@ async fn receive(
     let plaintext = if safe_mode {
         let msg_sig = required(&query.msg_signature, "msg_signature")?;
         let encrypted = message::encrypted_payload(body)
-            .map_err(|e| AppError::bad_request(e.code(), e.to_string()))?;
+            .map_err(|e| protocol_error(e.code(), e.to_string()))?;
         if !signature::verify(msg_sig, &[token, timestamp, nonce, &encrypted]) {
-            return Err(AppError::unauthorized(
-                "invalid_signature",
+            return Err(AppError::new(
+                ErrorCode::InvalidSignature,
                 "msg_signature does not match",
             ));
         }
         settings
             .aes_key
             .decrypt(&encrypted, &settings.appid)
-            .map_err(|e| AppError::bad_request(e.code(), e.to_string()))?
+            .map_err(|e| protocol_error(e.code(), e.to_string()))?
     } else {
         let sig = required(&query.signature, "signature")?;
         if !signature::verify(sig, &[token, timestamp, nonce]) {
-            return Err(AppError::unauthorized(
-                "invalid_signature",
+            return Err(AppError::new(
+                ErrorCode::InvalidSignature,
                 "signature does not match",
             ));
         }
         body.to_owned()
     };
     let inbound =
-        message::parse(&plaintext).map_err(|e| AppError::bad_request(e.code(), e.to_string()))?;
+        message::parse(&plaintext).map_err(|e| protocol_error(e.code(), e.to_string()))?;
 
     let db = state.db.clone();
     let now = state.clock.now();
@@ -220,11 +223,21 @@ async fn read_limited(
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::bad_request("unreadable_body", e.to_string()))?;
+        let chunk = chunk.map_err(|e| AppError::new(ErrorCode::UnreadableBody, e.to_string()))?;
         if body.len() + chunk.len() > limit {
             return Err(AppError::payload_too_large(limit));
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// A protocol refusal (crypto or XML) by its code, which the registry lists.
+fn protocol_error(code: &str, message: String) -> AppError {
+    match ErrorCode::of_door(Doors::WECHAT).find(|c| c.as_str() == code) {
+        Some(code) => AppError::new(code, message),
+        None => AppError::Internal(anyhow::anyhow!(
+            "unregistered protocol error {code}: {message}"
+        )),
+    }
 }

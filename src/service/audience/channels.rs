@@ -8,8 +8,8 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use crate::error::AppError;
-use crate::service::followers::CHANNEL_SCENE_PREFIX;
+use crate::error::{AppError, ErrorCode};
+use crate::service::audience::followers::CHANNEL_SCENE_PREFIX;
 use crate::wechat::api::{OfficialAccount, QrCodeRequest, QrTicket};
 
 pub const KINDS: [&str; 5] = ["clinic", "hospital", "poster", "referral", "other"];
@@ -37,20 +37,20 @@ fn validate(new: &NewChannel) -> Result<(), AppError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !code_ok {
-        return Err(AppError::bad_request(
-            "invalid_channel_code",
+        return Err(AppError::new(
+            ErrorCode::InvalidChannelCode,
             format!("a channel code is 1..={MAX_CODE_LEN} letters, digits, '-' or '_'"),
         ));
     }
     if new.name.trim().is_empty() {
-        return Err(AppError::bad_request(
-            "invalid_channel_name",
+        return Err(AppError::new(
+            ErrorCode::InvalidChannelName,
             "a channel needs a name",
         ));
     }
     if !KINDS.contains(&new.kind.as_str()) {
-        return Err(AppError::bad_request(
-            "invalid_channel_kind",
+        return Err(AppError::new(
+            ErrorCode::InvalidChannelKind,
             format!("kind must be one of {}", KINDS.join(", ")),
         ));
     }
@@ -67,17 +67,17 @@ pub async fn create<C: ConnectionTrait>(
 ) -> Result<CreatedChannel, AppError> {
     validate(&new)?;
     if find(db, &new.code).await?.is_some() {
-        return Err(AppError::conflict(
-            "channel_exists",
+        return Err(AppError::new(
+            ErrorCode::ChannelExists,
             format!("channel {} already exists", new.code),
         ));
     }
     let request = QrCodeRequest::permanent(&format!("{CHANNEL_SCENE_PREFIX}{}", new.code))
-        .map_err(|e| AppError::bad_request("invalid_channel_code", e.to_string()))?;
+        .map_err(|e| AppError::new(ErrorCode::InvalidChannelCode, e.to_string()))?;
     let ticket = official_account
         .create_qrcode(&request)
         .await
-        .map_err(crate::service::menu::wechat_error)?;
+        .map_err(crate::service::messaging::menu::wechat_error)?;
     let channel = channels::ActiveModel {
         code: Set(new.code),
         name: Set(new.name.trim().to_owned()),

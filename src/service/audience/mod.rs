@@ -1,0 +1,7 @@
+//! The people we reach: mini-program members (login, profile, consent, export and erasure) and
+//! official-account followers with the acquisition channels that brought them.
+pub mod channels;
+pub mod consent;
+pub mod followers;
+pub mod member_data;
+pub mod members;

@@ -1,0 +1,405 @@
+//! A baby's schedule as the engine computes it from the recorded history: the edition and its
+//! catalogue, the history loader, the schedule view, and the `next_event_date` (with the push
+//! engine's next push date) that every change of the history stores in its transaction.
+
+use chrono::NaiveDate;
+use entity::{babies, doses};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::access;
+use super::babies::BabySex;
+use super::opt_ins::opt_ins_of;
+use crate::domain::schedule::{
+    self, Edition, GivenDose, Programme, ReasonCode, Schedule, ScheduleError, ScheduleInput,
+    Status, VerificationLevel,
+};
+use crate::error::{AppError, ErrorCode};
+
+/// What is recorded for a baby, as the engine needs it.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub doses: Vec<doses::Model>,
+    pub opt_ins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DoseState {
+    Done,
+    Due,
+    Overdue,
+    NotYetDue,
+    NotApplicable,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Payer {
+    /// National immunisation programme (free).
+    Nip,
+    /// A provincial or local free programme.
+    Local,
+    /// Paid by the parents; in the schedule because they opted in or recorded a dose.
+    SelfPaid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    Unverified,
+    Secondary,
+    Convention,
+    AnnouncementConfirmed,
+    OfficialDerived,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    MinInterval,
+    LiveVaccineInterval,
+    CatchUp,
+    CatchUpRequiresTest,
+    AgeLimit,
+    AlternativeChosen,
+    NotForSex,
+    SeriesComplete,
+    SubstitutesMissedDose,
+}
+
+/// One dose of the schedule, as the engine computed it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScheduledDose {
+    pub vaccine: String,
+    pub dose: u8,
+    pub status: DoseState,
+    /// First day it may be given; null when not applicable.
+    pub earliest: Option<NaiveDate>,
+    /// The day to aim for.
+    pub recommended: Option<NaiveDate>,
+    /// Last day to give it on time; null when the programme sets no limit.
+    pub complete_by: Option<NaiveDate>,
+    /// Why the dose is not at its plain table date, overdue or not applicable (human text).
+    pub reason: Option<String>,
+    pub reason_code: Option<Reason>,
+    pub given_on: Option<NaiveDate>,
+    /// From this day on a pending dose is no longer given (age limit).
+    pub not_given_from: Option<NaiveDate>,
+    pub programme: Payer,
+    /// How well the rule behind this dose was checked against its sources.
+    pub verification: Verification,
+    pub name_zh: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ScheduleView {
+    pub baby_id: i32,
+    /// The schedule edition used, e.g. `nip-2026`.
+    pub edition: String,
+    pub as_of: NaiveDate,
+    /// The next date after `as_of` on which a dose changes status.
+    pub next_event_date: Option<NaiveDate>,
+    pub doses: Vec<ScheduledDose>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VaccineInfo {
+    pub id: String,
+    pub name_zh: String,
+    pub programme: Payer,
+    /// Number of doses in the series.
+    pub doses: u8,
+    /// Whether it can be sent in `PUT /api/v1/babies/{id}/opt-ins`.
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductInfo {
+    pub id: String,
+    pub name_zh: String,
+    pub programme: Payer,
+    /// Vaccines whose doses a dose of this product counts as.
+    pub counts_as: Vec<String>,
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VaccineCatalogue {
+    pub edition: String,
+    pub vaccines: Vec<VaccineInfo>,
+    pub products: Vec<ProductInfo>,
+}
+
+impl From<Status> for DoseState {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Done => DoseState::Done,
+            Status::Due => DoseState::Due,
+            Status::Overdue => DoseState::Overdue,
+            Status::NotYetDue => DoseState::NotYetDue,
+            Status::NotApplicable => DoseState::NotApplicable,
+        }
+    }
+}
+
+impl From<Programme> for Payer {
+    fn from(p: Programme) -> Self {
+        match p {
+            Programme::Nip => Payer::Nip,
+            Programme::Local => Payer::Local,
+            Programme::SelfPaid => Payer::SelfPaid,
+        }
+    }
+}
+
+impl From<VerificationLevel> for Verification {
+    fn from(v: VerificationLevel) -> Self {
+        match v {
+            VerificationLevel::Unverified => Verification::Unverified,
+            VerificationLevel::Secondary => Verification::Secondary,
+            VerificationLevel::Convention => Verification::Convention,
+            VerificationLevel::AnnouncementConfirmed => Verification::AnnouncementConfirmed,
+            VerificationLevel::OfficialDerived => Verification::OfficialDerived,
+        }
+    }
+}
+
+impl From<ReasonCode> for Reason {
+    fn from(r: ReasonCode) -> Self {
+        match r {
+            ReasonCode::MinInterval => Reason::MinInterval,
+            ReasonCode::LiveVaccineInterval => Reason::LiveVaccineInterval,
+            ReasonCode::CatchUp => Reason::CatchUp,
+            ReasonCode::CatchUpRequiresTest => Reason::CatchUpRequiresTest,
+            ReasonCode::AgeLimit => Reason::AgeLimit,
+            ReasonCode::AlternativeChosen => Reason::AlternativeChosen,
+            ReasonCode::NotForSex => Reason::NotForSex,
+            ReasonCode::SeriesComplete => Reason::SeriesComplete,
+            ReasonCode::SubstitutesMissedDose => Reason::SubstitutesMissedDose,
+        }
+    }
+}
+
+pub fn scheduled_dose(d: schedule::DoseStatus) -> ScheduledDose {
+    ScheduledDose {
+        vaccine: d.vaccine,
+        dose: d.dose,
+        status: d.status.into(),
+        earliest: d.earliest,
+        recommended: d.recommended,
+        complete_by: d.complete_by,
+        reason: d.reason,
+        reason_code: d.reason_code.map(Reason::from),
+        given_on: d.given_on,
+        not_given_from: d.not_given_from,
+        programme: d.programme.into(),
+        verification: d.verification.into(),
+        name_zh: d.name_zh,
+    }
+}
+
+/// The edition the service computes with.
+pub fn edition() -> &'static Edition {
+    Edition::current()
+}
+
+/// The Chinese name of a vaccine or product id of the edition.
+pub fn name_zh(id: &str) -> Option<String> {
+    let data = edition().data();
+    data.vaccines
+        .iter()
+        .find(|v| v.id == id)
+        .map(|v| v.name_zh.clone())
+        .or_else(|| {
+            data.products
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.name_zh.clone())
+        })
+}
+
+/// Vaccines and products of the edition, for the dose picker and the opt-in screen.
+pub fn catalogue() -> VaccineCatalogue {
+    let data = edition().data();
+    VaccineCatalogue {
+        edition: edition().id().to_owned(),
+        vaccines: data
+            .vaccines
+            .iter()
+            .map(|v| VaccineInfo {
+                id: v.id.clone(),
+                name_zh: v.name_zh.clone(),
+                programme: v.programme.into(),
+                doses: u8::try_from(v.doses.len()).unwrap_or(u8::MAX),
+                optional: v.programme == Programme::SelfPaid,
+            })
+            .collect(),
+        products: data
+            .products
+            .iter()
+            .map(|p| ProductInfo {
+                id: p.id.clone(),
+                name_zh: p.name_zh.clone(),
+                programme: p.programme.into(),
+                counts_as: p.counts_as.iter().map(|t| t.vaccine.clone()).collect(),
+                optional: p.programme == Programme::SelfPaid,
+            })
+            .collect(),
+    }
+}
+
+pub async fn load_history<C: ConnectionTrait>(db: &C, baby_id: i32) -> Result<History, AppError> {
+    Ok(History {
+        doses: load_doses(db, baby_id).await?,
+        opt_ins: opt_ins_of(db, baby_id).await?,
+    })
+}
+
+/// A baby's recorded doses in the order they were given.
+pub(super) async fn load_doses<C: ConnectionTrait>(
+    db: &C,
+    baby_id: i32,
+) -> Result<Vec<doses::Model>, AppError> {
+    Ok(doses::Entity::find()
+        .filter(doses::Column::BabyId.eq(baby_id))
+        .order_by_asc(doses::Column::GivenOn)
+        .order_by_asc(doses::Column::Vaccine)
+        .order_by_asc(doses::Column::Dose)
+        .all(db)
+        .await?)
+}
+
+fn schedule_input(baby: &babies::Model, history: &History, as_of: NaiveDate) -> ScheduleInput {
+    let mut input = ScheduleInput::new(baby.birth_date, as_of);
+    input.sex = BabySex::of(baby);
+    input.opted_in = history.opt_ins.clone();
+    input.given = history
+        .doses
+        .iter()
+        .map(|d| GivenDose {
+            vaccine: d.vaccine.clone(),
+            // Stored doses passed `checked_dose`, so they fit.
+            dose: u8::try_from(d.dose).unwrap_or(u8::MAX),
+            date: d.given_on,
+        })
+        .collect();
+    input
+}
+
+/// The engine's refusal of a history the caller is changing, as a 4xx.
+fn refused_change(err: ScheduleError) -> AppError {
+    match err {
+        ScheduleError::InvalidEdition(_) => {
+            AppError::Internal(anyhow::anyhow!("schedule edition is invalid: {err}"))
+        }
+        ScheduleError::DuplicateDose { .. } => {
+            AppError::new(ErrorCode::DuplicateDose, err.to_string())
+        }
+        other => AppError::new(schedule_error_code(&other), other.to_string()),
+    }
+}
+
+/// The registry's entry for an engine refusal.
+fn schedule_error_code(err: &ScheduleError) -> ErrorCode {
+    match err {
+        ScheduleError::InvalidEdition(_) => ErrorCode::InternalError,
+        ScheduleError::UnknownVaccine { .. } => ErrorCode::UnknownVaccine,
+        ScheduleError::UnknownDose { .. } => ErrorCode::UnknownDose,
+        ScheduleError::DoseBeforeBirth { .. } => ErrorCode::DoseBeforeBirth,
+        ScheduleError::DuplicateDose { .. } => ErrorCode::DuplicateDose,
+        ScheduleError::NotAnAlternative { .. } => ErrorCode::NotAnAlternative,
+        ScheduleError::ConflictingAlternatives { .. } => ErrorCode::ConflictingAlternatives,
+        ScheduleError::InvalidGivenFormat { .. } => ErrorCode::InvalidGivenFormat,
+        ScheduleError::DateOutOfRange => ErrorCode::DateOutOfRange,
+    }
+}
+
+/// The schedule of a history being changed: the engine's refusals are the caller's mistakes.
+pub fn compute_input(
+    baby: &babies::Model,
+    history: &History,
+    as_of: NaiveDate,
+) -> Result<Schedule, AppError> {
+    schedule::compute(edition(), &schedule_input(baby, history, as_of)).map_err(refused_change)
+}
+
+/// The schedule of a stored history. Stored histories were checked when written, so a refusal
+/// here means the edition changed under them: 409 names the record to correct.
+pub fn compute_stored(
+    baby: &babies::Model,
+    history: &History,
+    as_of: NaiveDate,
+) -> Result<Schedule, AppError> {
+    schedule::compute(edition(), &schedule_input(baby, history, as_of)).map_err(|err| match err {
+        ScheduleError::InvalidEdition(_) => {
+            AppError::Internal(anyhow::anyhow!("schedule edition is invalid: {err}"))
+        }
+        ScheduleError::DateOutOfRange => AppError::new(ErrorCode::DateOutOfRange, err.to_string()),
+        other => {
+            tracing::warn!(baby = baby.id, error = %other, "stored history refused by the edition");
+            AppError::new(
+                ErrorCode::RecordedHistoryInvalid,
+                format!(
+                    "the recorded doses no longer fit the schedule: {other}; correct that record"
+                ),
+            )
+        }
+    })
+}
+
+/// Stores `schedule`'s next event date on the baby (computed as of today).
+pub async fn store_next_event_date<C: ConnectionTrait>(
+    db: &C,
+    baby: babies::Model,
+    schedule: &Schedule,
+) -> Result<babies::Model, AppError> {
+    // The push engine's index and unsent reminders follow every schedule change.
+    crate::service::push::on_schedule_changed(db, baby.id, schedule).await?;
+    let next = schedule::next_event_date(schedule);
+    if baby.next_event_date == next {
+        return Ok(baby);
+    }
+    let mut active: babies::ActiveModel = baby.into();
+    active.next_event_date = Set(next);
+    Ok(active.update(db).await?)
+}
+
+/// The baby's schedule as of `as_of` (today in Asia/Shanghai when None).
+pub async fn schedule<C: ConnectionTrait>(
+    db: &C,
+    member_id: i32,
+    baby_id: i32,
+    as_of: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<ScheduleView, AppError> {
+    let baby = access::access(db, member_id, baby_id).await?.baby;
+    let history = load_history(db, baby_id).await?;
+    let as_of = as_of.unwrap_or(today);
+    let computed = compute_stored(&baby, &history, as_of)?;
+    Ok(ScheduleView {
+        baby_id,
+        edition: edition().id().to_owned(),
+        as_of: computed.as_of,
+        next_event_date: schedule::next_event_date(&computed),
+        doses: computed.doses.into_iter().map(scheduled_dose).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalogue_marks_self_paid_vaccines_optional() {
+        let c = catalogue();
+        assert_eq!(c.edition, "nip-2026");
+        let pcv = c.vaccines.iter().find(|v| v.id == "PCV13").unwrap();
+        assert!(pcv.optional && pcv.programme == Payer::SelfPaid);
+        assert!(!c.vaccines.iter().find(|v| v.id == "HepB").unwrap().optional);
+        assert!(name_zh("IPV").is_some());
+    }
+}

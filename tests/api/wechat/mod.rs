@@ -1,0 +1,5 @@
+//! WeChat's door (the callback) and our calls out to WeChat's server API.
+mod callback;
+mod follower_profiles;
+mod outbound;
+mod samples;
