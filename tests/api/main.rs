@@ -3,6 +3,7 @@
 //! Folders mirror the doors (`mp`, `wechat`) and the command line (`cli`); `push` is the engine.
 mod cli;
 mod helpers;
+mod layout;
 mod mp;
 mod push;
 mod service;
