@@ -1,5 +1,8 @@
 //! What the load examples share: one phase's latencies and failures, and its table row.
 
+#[path = "stats.rs"]
+mod stats;
+
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,29 +29,21 @@ impl<F: Eq + Hash> Phase<F> {
         self.failures.values().sum()
     }
 
-    /// Nearest-rank percentile in milliseconds.
-    fn percentile(sorted: &[Duration], p: f64) -> f64 {
-        if sorted.is_empty() {
-            return f64::NAN;
-        }
-        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-        sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
-    }
-
     /// `| name | ok | failed | req/s | p50 | p90 | p99 | max |`, the name padded to `width`.
     pub fn row(&self, name: &str, width: usize) -> String {
         let mut sorted = self.latencies.clone();
         sorted.sort_unstable();
         let total = sorted.len();
+        let ms = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0);
         format!(
             "| {name:<width$} | {:>6} | {:>4} | {:>7.0} | {:>6.2} | {:>6.2} | {:>6.2} | {:>7.2} |",
             total - self.failed(),
             self.failed(),
             total as f64 / self.elapsed.as_secs_f64(),
-            Self::percentile(&sorted, 50.0),
-            Self::percentile(&sorted, 90.0),
-            Self::percentile(&sorted, 99.0),
-            sorted.last().map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0),
+            ms(stats::percentile(&sorted, 50.0)),
+            ms(stats::percentile(&sorted, 90.0)),
+            ms(stats::percentile(&sorted, 99.0)),
+            ms(sorted.last().copied()),
         )
     }
 }
