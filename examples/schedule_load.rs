@@ -7,22 +7,20 @@
 //! cargo run --release --example schedule_load -- [--requests N] [--concurrency C] [--babies B]
 //! ```
 //!
-//! Same set-up as `examples/callback_load.rs`: the real server in-process on 127.0.0.1:0 on its
-//! own actix System thread (plus its workers), SQLite in a temporary directory, and the client on
-//! one single-threaded tokio runtime; both share the machine's cores, so the figures are a floor
-//! for the server alone. Requests are bounded by N; the run stops by itself.
+//! Same set-up as `examples/callback_load.rs` (`examples/support/`): the real server in-process on
+//! 127.0.0.1:0 on its own actix System thread (plus its workers), SQLite in a temporary directory,
+//! and the client on one single-threaded tokio runtime; both share the machine's cores, so the
+//! figures are a floor for the server alone. Requests are bounded by N; the run stops by itself.
 
 #[path = "support/load.rs"]
 mod load;
-
-use std::net::TcpListener;
-use std::sync::Arc;
-use std::time::Duration;
+#[path = "support/server.rs"]
+mod server;
 
 use anyhow::{Context, bail};
 use babyvax::auth::JwtKeys;
 use babyvax::clock::{Clock, SystemClock};
-use babyvax::config::{RawSettings, Settings};
+use babyvax::config::RawSettings;
 use babyvax::service::audience::consent;
 use babyvax::service::care::babies::{self, BabyInput};
 use babyvax::service::care::doses::{self, DoseInput};
@@ -31,11 +29,10 @@ use babyvax::service::care::schedule::{self, DoseState};
 use babyvax::startup;
 use chrono::{Days, Utc};
 use clap::Parser;
-use sea_orm::{ActiveModelTrait, Database, DatabaseConnection, Set};
+use load::{Failure, Phase};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 
 const JWT_SECRET: &str = "schedule-load-secret";
-const MAX_REQUESTS: usize = 1_000_000;
-const MAX_CONCURRENCY: usize = 1024;
 const MAX_BABIES: usize = 10_000;
 
 #[derive(Parser)]
@@ -60,75 +57,32 @@ struct Target {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    if !(1..=MAX_REQUESTS).contains(&args.requests) {
-        bail!("--requests must be between 1 and {MAX_REQUESTS}");
-    }
-    if !(1..=MAX_CONCURRENCY).contains(&args.concurrency) {
-        bail!("--concurrency must be between 1 and {MAX_CONCURRENCY}");
-    }
+    load::check_flags(args.requests, args.concurrency)?;
     if !(1..=MAX_BABIES).contains(&args.babies) {
         bail!("--babies must be between 1 and {MAX_BABIES}");
     }
     startup::install_crypto_provider();
-    let dir = tempfile::tempdir().context("temp dir")?;
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("load.db").display());
-    let client_rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("client runtime")?;
-
-    let listener = TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")?;
-    let address = format!("http://{}", listener.local_addr()?);
-    let settings = settings(&url)?;
-    let babies = args.babies;
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    let server_thread = std::thread::Builder::new()
-        .name("server".into())
-        .spawn(move || -> anyhow::Result<()> {
-            actix_web::rt::System::new().block_on(async move {
-                let db = Database::connect(startup::connect_options(&url))
-                    .await
-                    .context("connect")?;
-                startup::migrate(&db).await?;
-                let seeded = seed(&db, babies).await?;
-                let state = startup::build_state(settings, db.clone(), Arc::new(SystemClock))?;
-                let server = startup::serve(listener, state)?;
-                let _ = ready_tx.send((server.handle(), seeded));
-                server.await.context("server failed")?;
-                db.close().await.ok();
-                Ok(())
-            })
-        })
-        .context("spawn server thread")?;
-
-    let Ok((handle, (targets, doses))) = ready_rx.recv() else {
-        return match server_thread.join() {
-            Ok(Err(e)) => Err(e.context("server start-up")),
-            _ => bail!("server thread ended before serving"),
-        };
+    let client_rt = load::client_runtime()?;
+    let raw = RawSettings {
+        jwt_secret: Some(JWT_SECRET.to_owned().into()),
+        ..RawSettings::default()
     };
-    let report = client_rt.block_on(drive(&address, &args, targets));
-    client_rt.block_on(handle.stop(true));
-    match server_thread.join() {
-        Ok(result) => result?,
-        Err(_) => bail!("server thread panicked"),
-    }
+    let babies = args.babies;
+    let (server, (targets, doses)) = server::start(
+        raw,
+        None,
+        async move |db| seed(db, babies).await,
+        async |_| Ok(()),
+    )?;
+    let report = client_rt.block_on(drive(&server.address, &args, targets));
+    let database = server.database.clone();
+    server.stop(&client_rt)?;
     let report = report?;
-    report.print(doses);
+    report.print(&database, doses);
     if report.schedule.failed() > 0 || report.livez.failed() > 0 {
         bail!("some requests failed");
     }
     Ok(())
-}
-
-fn settings(database_url: &str) -> anyhow::Result<Settings> {
-    let raw = RawSettings {
-        database_url: database_url.to_owned(),
-        bind: "127.0.0.1:0".into(),
-        jwt_secret: Some(JWT_SECRET.to_owned().into()),
-        ..RawSettings::default()
-    };
-    raw.validate().context("load settings")
 }
 
 /// `count` members with one consented baby each, aged from a few days to six years, every dose
@@ -200,15 +154,6 @@ async fn seed(db: &DatabaseConnection, count: usize) -> anyhow::Result<(Vec<Targ
     Ok((targets, doses))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Failure {
-    Transport,
-    Status(u16),
-    BadBody,
-}
-
-type Phase = load::Phase<Failure>;
-
 struct Report {
     requests: usize,
     concurrency: usize,
@@ -218,10 +163,10 @@ struct Report {
 }
 
 impl Report {
-    fn print(&self, doses: usize) {
+    fn print(&self, database: &str, doses: usize) {
         let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
         println!(
-            "\nbabyvax schedule load: SQLite (temp dir, WAL); {} babies, {doses} doses recorded; N={} per phase, C={}; {}",
+            "\nbabyvax schedule load: {database}; {} babies, {doses} doses recorded; N={} per phase, C={}; {}",
             self.babies,
             self.requests,
             self.concurrency,
@@ -230,97 +175,52 @@ impl Report {
         println!(
             "client (1 tokio thread) and server (actix System + workers) share this machine's {cores} cores\n"
         );
-        println!(
-            "| target                             |     ok | fail |   req/s | p50 ms | p90 ms | p99 ms |  max ms |"
+        load::print_table(
+            34,
+            &[
+                (
+                    "GET /api/v1/babies/{id}/schedule",
+                    "schedule",
+                    &self.schedule,
+                ),
+                ("GET /livez (ceiling)", "livez", &self.livez),
+            ],
         );
-        println!(
-            "|------------------------------------|-------:|-----:|--------:|-------:|-------:|-------:|--------:|"
-        );
-        println!(
-            "{}",
-            self.schedule.row("GET /api/v1/babies/{id}/schedule", 34)
-        );
-        println!("{}", self.livez.row("GET /livez (ceiling)", 34));
-        for (phase, name) in [(&self.schedule, "schedule"), (&self.livez, "livez")] {
-            let mut failures: Vec<_> = phase.failures.iter().collect();
-            failures.sort();
-            for (kind, count) in failures {
-                println!("{name} failures: {kind:?} x{count}");
-            }
-        }
     }
 }
 
 async fn drive(address: &str, args: &Args, targets: Vec<Target>) -> anyhow::Result<Report> {
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.concurrency)
-        .timeout(Duration::from_secs(30))
-        .build()
-        .context("HTTP client")?;
-    let livez = format!("{address}/livez");
-    let warmup: Vec<_> = (0..args.concurrency)
-        .map(|_| http.get(&livez).send())
+    let http = load::warmed_client(address, args.concurrency).await?;
+    let requests: Vec<(String, String)> = targets
+        .iter()
+        .map(|t| {
+            (
+                format!("{address}/api/v1/babies/{}/schedule", t.baby_id),
+                format!("Bearer {}", t.token),
+            )
+        })
         .collect();
-    for response in futures_util::future::join_all(warmup).await {
-        let status = response.context("warm-up request")?.status();
-        if !status.is_success() {
-            bail!("warm-up GET /livez answered {status}");
-        }
-    }
-    let requests: Arc<Vec<(String, String)>> = Arc::new(
-        targets
-            .iter()
-            .map(|t| {
-                (
-                    format!("{address}/api/v1/babies/{}/schedule", t.baby_id),
-                    format!("Bearer {}", t.token),
-                )
-            })
-            .collect(),
-    );
 
-    let schedule = load::run_phase(args.concurrency, args.requests, {
-        let http = http.clone();
-        move |i| {
-            let requests = requests.clone();
-            let (url, auth) = &requests[i % requests.len()];
-            let request = http.get(url).header("Authorization", auth.as_str()).send();
-            async move {
-                let response = request.await.map_err(|_| Failure::Transport)?;
-                let status = response.status();
-                let body = response.bytes().await.map_err(|_| Failure::Transport)?;
-                if status != reqwest::StatusCode::OK {
-                    return Err(Failure::Status(status.as_u16()));
-                }
-                // Cheap sanity check without parsing on the client's one thread.
-                if !body.starts_with(b"{\"baby_id\"") {
-                    return Err(Failure::BadBody);
-                }
-                Ok(())
-            }
-        }
-    })
-    .await;
-
-    let livez_phase = load::run_phase(args.concurrency, args.requests, move |_| {
-        let request = http.get(&livez).send();
+    let schedule = load::run_phase(args.concurrency, args.requests, |i| {
+        let (url, auth) = &requests[i % requests.len()];
+        let request = http.get(url).header("Authorization", auth.as_str());
         async move {
-            let response = request.await.map_err(|_| Failure::Transport)?;
-            let status = response.status();
-            response.bytes().await.map_err(|_| Failure::Transport)?;
-            if status != reqwest::StatusCode::OK {
-                return Err(Failure::Status(status.as_u16()));
+            let body = load::fetch(request).await?;
+            // Cheap sanity check without parsing on the client's one thread.
+            if !body.starts_with(b"{\"baby_id\"") {
+                return Err(Failure::Body("BadBody"));
             }
             Ok(())
         }
     })
     .await;
+    let livez = load::ceiling_phase(&http, address, args.concurrency, args.requests).await;
 
     Ok(Report {
         requests: args.requests,
         concurrency: args.concurrency,
         babies: targets.len(),
         schedule,
-        livez: livez_phase,
+        livez,
     })
 }

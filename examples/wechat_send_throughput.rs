@@ -4,6 +4,9 @@
 //!
 //! Client and fake share this machine's cores, so the figure is a floor for the client alone.
 
+#[path = "support/stats.rs"]
+mod stats;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -68,15 +71,15 @@ async fn main() -> anyhow::Result<()> {
     let elapsed = started.elapsed();
 
     latencies.sort();
-    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+    let pct = |p: f64| stats::percentile(&latencies, p).unwrap_or_default();
     println!(
         "{} template sends, concurrency {}: {:.2?} total, {:.0} msg/s, latency p50 {:.2?} p99 {:.2?}; token fetches {}",
         args.messages,
         args.concurrency,
         elapsed,
         args.messages as f64 / elapsed.as_secs_f64(),
-        pct(0.50),
-        pct(0.99),
+        pct(50.0),
+        pct(99.0),
         fake.token_fetches(),
     );
     Ok(())

@@ -3,14 +3,20 @@
 //! Environment names follow the DESIGN's contract: `DATABASE_URL` and `BABYVAX_*`
 //! (`BABYVAX_OA_APPID` becomes the key `oa_appid`, and so on). Secrets are kept in
 //! [`SecretString`] so that `Debug` and logs never show them.
+//!
+//! A text setting takes any text, whatever it looks like: WeChat accepts a Token such as `123456`.
+//! The environment is read verbatim (`VerbatimEnv`), and text fields also take an unquoted number
+//! or boolean from babyvax.toml (`text`).
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::Path;
 
-use figment::Figment;
 use figment::providers::{Env, Format, Toml};
+use figment::value::{Dict, Map, Value};
+use figment::{Figment, Metadata, Profile, Provider};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use crate::wechat::crypto::AesKey;
 
@@ -21,15 +27,25 @@ pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct RawSettings {
+    #[serde(deserialize_with = "text")]
     pub database_url: String,
+    #[serde(deserialize_with = "text")]
     pub bind: String,
+    #[serde(deserialize_with = "optional_text")]
     pub oa_appid: Option<String>,
+    #[serde(deserialize_with = "optional_text")]
     pub oa_secret: Option<SecretString>,
+    #[serde(deserialize_with = "optional_text")]
     pub oa_token: Option<SecretString>,
+    #[serde(deserialize_with = "optional_text")]
     pub oa_aes_key: Option<SecretString>,
+    #[serde(deserialize_with = "optional_text")]
     pub mp_appid: Option<String>,
+    #[serde(deserialize_with = "optional_text")]
     pub mp_secret: Option<SecretString>,
+    #[serde(deserialize_with = "text")]
     pub wechat_api_base: String,
+    #[serde(deserialize_with = "optional_text")]
     pub jwt_secret: Option<SecretString>,
     /// How far a callback's `timestamp` may be from our clock, in seconds.
     pub callback_timestamp_window_secs: i64,
@@ -39,10 +55,14 @@ pub struct RawSettings {
     // ---- push engine (see PushSettings) ----
     pub push_enabled: bool,
     pub push_lead_days: u32,
+    #[serde(deserialize_with = "text")]
     pub push_overdue_days: String,
     pub push_catch_up_days: u32,
+    #[serde(deserialize_with = "text")]
     pub push_plan_time: String,
+    #[serde(deserialize_with = "text")]
     pub push_quiet_start: String,
+    #[serde(deserialize_with = "text")]
     pub push_quiet_end: String,
     pub push_send_rate_per_sec: f64,
     pub push_batch_size: u32,
@@ -141,9 +161,10 @@ impl RawSettings {
     pub fn load_from(dir: &Path) -> Result<Self, ConfigError> {
         Figment::new()
             .merge(Toml::file(dir.join("babyvax.toml")))
-            .merge(Env::raw().only(&["DATABASE_URL"]))
-            .merge(Env::prefixed("BABYVAX_"))
-            .extract()
+            .merge(VerbatimEnv(Env::raw().only(&["DATABASE_URL"])))
+            .merge(VerbatimEnv(Env::prefixed("BABYVAX_")))
+            // The environment is all text: numeric and boolean settings read theirs out of it.
+            .extract_lossy()
             .map_err(|e| ConfigError::Read(e.to_string()))
     }
 
@@ -360,6 +381,83 @@ fn parse_http_url(key: &'static str, value: &str) -> Result<reqwest::Url, Config
     Ok(url)
 }
 
+/// The environment as the text it is. figment's `Env` parses each value first (`0123` becomes the
+/// number 123, `"x"` loses its quotes, `[x]` becomes a list), which would change a Token or key
+/// before any setting saw it.
+struct VerbatimEnv(Env);
+
+impl Provider for VerbatimEnv {
+    fn metadata(&self) -> Metadata {
+        self.0.metadata()
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        let dict = self
+            .0
+            .iter()
+            .map(|(key, value)| (key.to_string(), Value::from(value)))
+            .collect();
+        Ok(self.0.profile.collect(dict))
+    }
+}
+
+/// A text setting's value: a string as it is, or the text of a number or boolean that
+/// babyvax.toml holds unquoted (`oa_token = 123456`). TOML has read such a value as a number
+/// already, so a spelling it does not keep (`1.50`, `1_000`) needs quotes.
+struct Text(String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl serde::de::Visitor<'_> for TextVisitor {
+            type Value = Text;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("text (a string, number or boolean)")
+            }
+
+            fn visit_str<E>(self, v: &str) -> Result<Text, E> {
+                Ok(Text(v.to_owned()))
+            }
+
+            fn visit_string<E>(self, v: String) -> Result<Text, E> {
+                Ok(Text(v))
+            }
+
+            fn visit_bool<E>(self, v: bool) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+
+            fn visit_i64<E>(self, v: i64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+
+            fn visit_u64<E>(self, v: u64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+
+            fn visit_f64<E>(self, v: f64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+        }
+
+        deserializer.deserialize_any(TextVisitor)
+    }
+}
+
+/// `deserialize_with` for a text setting (`String`).
+fn text<'de, D: Deserializer<'de>, T: From<String>>(deserializer: D) -> Result<T, D::Error> {
+    Text::deserialize(deserializer).map(|Text(text)| T::from(text))
+}
+
+/// `deserialize_with` for an optional text setting (`Option<String>`, `Option<SecretString>`).
+fn optional_text<'de, D: Deserializer<'de>, T: From<String>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    Option::<Text>::deserialize(deserializer).map(|text| text.map(|Text(text)| T::from(text)))
+}
+
 fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
 }
@@ -466,23 +564,168 @@ mod tests {
         assert!(!shown.contains("abcdefghijklmnopqrstuvwxyz"));
     }
 
-    #[test]
-    #[allow(clippy::result_large_err)] // figment::Error is large; it is only a test.
-    fn toml_file_then_environment_override_defaults() {
-        let dir = std::env::temp_dir().join(format!("babyvax-cfg-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("babyvax.toml"),
-            "bind = \"127.0.0.1:9999\"\nmp_appid = \"wxmp\"\n",
-        )
-        .unwrap();
+    /// Loads settings as `serve` does, in a figment `Jail` (a temporary working directory whose
+    /// environment changes are undone), with `toml` as babyvax.toml and `env` set.
+    #[allow(clippy::result_large_err)] // Jail's closure answers figment::Error; only a test.
+    fn load_jailed(toml: &str, env: &[(&str, &str)]) -> Result<RawSettings, ConfigError> {
+        let mut loaded = None;
         figment::Jail::expect_with(|jail| {
-            jail.set_env("BABYVAX_MP_APPID", "wxenv");
-            let r = RawSettings::load_from(&dir).map_err(|e| e.to_string())?;
-            assert_eq!(r.bind, "127.0.0.1:9999");
-            assert_eq!(r.mp_appid.as_deref(), Some("wxenv"));
+            jail.create_file("babyvax.toml", toml)?;
+            for (name, value) in env {
+                jail.set_env(name, value);
+            }
+            loaded = Some(RawSettings::load_from(jail.directory()));
             Ok(())
         });
-        std::fs::remove_dir_all(&dir).ok();
+        loaded.unwrap_or_else(|| unreachable!("the jail ran"))
+    }
+
+    #[test]
+    fn toml_file_then_environment_override_defaults() {
+        let r = load_jailed(
+            "bind = \"127.0.0.1:9999\"\nmp_appid = \"wxmp\"\n",
+            &[("BABYVAX_MP_APPID", "wxenv")],
+        )
+        .unwrap();
+        assert_eq!(r.bind, "127.0.0.1:9999");
+        assert_eq!(r.mp_appid.as_deref(), Some("wxenv"));
+    }
+
+    /// For each text setting, a test that numbers and booleans, unquoted in babyvax.toml or in
+    /// the environment, arrive as the text written.
+    macro_rules! text_setting_tests {
+        ($($test:ident: $key:literal, $env:literal, $get:expr;)+) => {$(
+            #[test]
+            fn $test() {
+                let get: fn(&RawSettings) -> Option<String> = $get;
+                for value in ["123456", "-7", "1.5", "true", "false"] {
+                    let r = load_jailed(&format!("{} = {value}\n", $key), &[]);
+                    let r = r.unwrap_or_else(|e| panic!("{} = {value} in babyvax.toml: {e}", $key));
+                    assert_eq!(get(&r).as_deref(), Some(value), "{} = {value}", $key);
+                }
+                for value in ["123456", "0123456", "-7", "1.50", "true", "false"] {
+                    let r = load_jailed("", &[($env, value)]);
+                    let r = r.unwrap_or_else(|e| panic!("{}={value}: {e}", $env));
+                    assert_eq!(get(&r).as_deref(), Some(value), "{}={value}", $env);
+                }
+            }
+        )+};
+    }
+
+    fn shown(secret: &Option<SecretString>) -> Option<String> {
+        secret.as_ref().map(|s| s.expose_secret().to_owned())
+    }
+
+    text_setting_tests! {
+        text_setting_database_url: "database_url", "DATABASE_URL", |r| Some(r.database_url.clone());
+        text_setting_bind: "bind", "BABYVAX_BIND", |r| Some(r.bind.clone());
+        text_setting_oa_appid: "oa_appid", "BABYVAX_OA_APPID", |r| r.oa_appid.clone();
+        text_setting_oa_secret: "oa_secret", "BABYVAX_OA_SECRET", |r| shown(&r.oa_secret);
+        text_setting_oa_token: "oa_token", "BABYVAX_OA_TOKEN", |r| shown(&r.oa_token);
+        text_setting_oa_aes_key: "oa_aes_key", "BABYVAX_OA_AES_KEY", |r| shown(&r.oa_aes_key);
+        text_setting_mp_appid: "mp_appid", "BABYVAX_MP_APPID", |r| r.mp_appid.clone();
+        text_setting_mp_secret: "mp_secret", "BABYVAX_MP_SECRET", |r| shown(&r.mp_secret);
+        text_setting_wechat_api_base: "wechat_api_base", "BABYVAX_WECHAT_API_BASE",
+            |r| Some(r.wechat_api_base.clone());
+        text_setting_jwt_secret: "jwt_secret", "BABYVAX_JWT_SECRET", |r| shown(&r.jwt_secret);
+        text_setting_push_overdue_days: "push_overdue_days", "BABYVAX_PUSH_OVERDUE_DAYS",
+            |r| Some(r.push_overdue_days.clone());
+        text_setting_push_plan_time: "push_plan_time", "BABYVAX_PUSH_PLAN_TIME",
+            |r| Some(r.push_plan_time.clone());
+        text_setting_push_quiet_start: "push_quiet_start", "BABYVAX_PUSH_QUIET_START",
+            |r| Some(r.push_quiet_start.clone());
+        text_setting_push_quiet_end: "push_quiet_end", "BABYVAX_PUSH_QUIET_END",
+            |r| Some(r.push_quiet_end.clone());
+    }
+
+    #[test]
+    fn environment_text_is_taken_verbatim() {
+        // figment's own parsing would drop the quotes, read a list, a table or a char.
+        for value in ["\"quoted\"", "[abc]", "{a=1}", "'x'", "+5", " padded "] {
+            let r = load_jailed("", &[("BABYVAX_OA_TOKEN", value)]).unwrap();
+            assert_eq!(shown(&r.oa_token).as_deref(), Some(value));
+        }
+    }
+
+    #[test]
+    fn numeric_token_and_aes_key_pass_validation_from_either_source() {
+        let key = "1234567890".repeat(4) + "120";
+        let s = load_jailed(
+            "",
+            &[
+                ("BABYVAX_OA_APPID", "123"),
+                ("BABYVAX_OA_TOKEN", "0123456"),
+                ("BABYVAX_OA_AES_KEY", &key),
+            ],
+        )
+        .unwrap()
+        .validate()
+        .unwrap();
+        let callback = s.callback.unwrap();
+        assert_eq!(callback.token.expose_secret(), "0123456");
+        assert_eq!(callback.appid, "123");
+        let toml = format!("oa_appid = 123\noa_token = 123456\noa_aes_key = \"{key}\"\n");
+        let s = load_jailed(&toml, &[]).unwrap().validate().unwrap();
+        assert_eq!(s.callback.unwrap().token.expose_secret(), "123456");
+        // The 43-character rule still holds for a numeric key.
+        let err = load_jailed(
+            "",
+            &[("BABYVAX_OA_AES_KEY", "123456"), ("BABYVAX_OA_TOKEN", "1")],
+        )
+        .unwrap()
+        .validate()
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("BABYVAX_OA_AES_KEY"), "{err}");
+    }
+
+    #[test]
+    fn numbers_and_booleans_still_parse_from_either_source() {
+        let r = load_jailed(
+            "push_batch_size = 10\npush_enabled = false\npush_send_rate_per_sec = 0.1\n",
+            &[
+                ("BABYVAX_PUSH_LEAD_DAYS", "5"),
+                ("BABYVAX_CALLBACK_TIMESTAMP_WINDOW_SECS", "-1"),
+                ("BABYVAX_CALLBACK_REPLY_BUDGET_MS", "250"),
+                ("BABYVAX_LOG_FORMAT", "json"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(r.push_batch_size, 10);
+        assert!(!r.push_enabled);
+        assert_eq!(r.push_send_rate_per_sec, 0.1);
+        assert_eq!(r.push_lead_days, 5);
+        assert_eq!(r.callback_timestamp_window_secs, -1);
+        assert_eq!(r.callback_reply_budget_ms, 250);
+        assert_eq!(r.log_format, LogFormat::Json);
+        let r = load_jailed(
+            "push_enabled = true\n",
+            &[
+                ("BABYVAX_PUSH_ENABLED", "false"),
+                ("BABYVAX_PUSH_SEND_RATE_PER_SEC", "2.5"),
+            ],
+        )
+        .unwrap();
+        assert!(!r.push_enabled);
+        assert_eq!(r.push_send_rate_per_sec, 2.5);
+        // Text where a number belongs is still refused, naming the variable.
+        let err = load_jailed("", &[("BABYVAX_PUSH_BATCH_SIZE", "ten")]).unwrap_err();
+        assert!(err.to_string().contains("PUSH_BATCH_SIZE"), "{err}");
+        let err = load_jailed("push_enabled = \"maybe\"\n", &[]).unwrap_err();
+        assert!(err.to_string().contains("push_enabled"), "{err}");
+    }
+
+    #[test]
+    fn push_templates_take_json_text_from_the_environment_or_a_toml_table() {
+        let json = r#"{"vaccine": {"oa": {"template_id": "123", "fields": {"first": "{title}"}}}}"#;
+        let s = load_jailed("", &[("BABYVAX_PUSH_TEMPLATES", json)])
+            .unwrap()
+            .validate()
+            .unwrap();
+        let oa = s.push.templates.vaccine.oa.unwrap();
+        assert_eq!(oa.template_id, "123");
+        let toml = "[push_templates.vaccine.oa]\ntemplate_id = \"TPL\"\nfields = { first = \"{title}\" }\n";
+        let s = load_jailed(toml, &[]).unwrap().validate().unwrap();
+        assert_eq!(s.push.templates.vaccine.oa.unwrap().template_id, "TPL");
     }
 }
