@@ -5,5 +5,6 @@
 pub mod audience;
 pub mod care;
 pub mod messaging;
+pub mod privacy;
 pub mod push;
 pub mod support;

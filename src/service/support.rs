@@ -1,4 +1,5 @@
-//! Small helpers shared by the mini-program use-cases: free-text checks and database error reading.
+//! Small helpers shared by every feature: free-text checks, database error reading, and WeChat
+//! refusals of operator calls.
 
 use sea_orm::{DbErr, SqlErr};
 
@@ -39,6 +40,11 @@ pub fn required_text(
 ) -> Result<String, AppError> {
     optional_text(Some(value), max_chars, code, field)?
         .ok_or_else(|| AppError::new(code, format!("{field} must not be empty")))
+}
+
+/// WeChat refusing or failing a call the operator asked for: a bad gateway, with WeChat's reason.
+pub fn wechat_error(e: crate::wechat::api::ApiError) -> AppError {
+    AppError::new(ErrorCode::WechatError, format!("WeChat refused: {e}"))
 }
 
 /// Whether `err` is a unique-index violation (a duplicate, or a lost race to insert one).

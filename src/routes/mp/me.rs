@@ -8,7 +8,7 @@ use super::ApiErrorBody;
 use crate::auth::AuthenticatedMember;
 use crate::error::AppError;
 use crate::service::audience::consent::{self, ConsentView};
-use crate::service::audience::member_data::{self, ErasureCounts, MemberExport};
+use crate::service::privacy::member_data::{self, ErasureCounts, MemberExport};
 use crate::service::audience::members::{self, MemberView, ProfileUpdate};
 use crate::state::AppState;
 

@@ -77,7 +77,7 @@ pub async fn create<C: ConnectionTrait>(
     let ticket = official_account
         .create_qrcode(&request)
         .await
-        .map_err(crate::service::messaging::menu::wechat_error)?;
+        .map_err(crate::service::support::wechat_error)?;
     let channel = channels::ActiveModel {
         code: Set(new.code),
         name: Set(new.name.trim().to_owned()),

@@ -1,6 +1,7 @@
 //! The official account's custom menu, pushed from a JSON file (`babyvax menu push FILE`).
 
 use crate::error::{AppError, ErrorCode};
+use crate::service::support::wechat_error;
 use crate::wechat::api::OfficialAccount;
 
 /// Validates and installs `menu` (WeChat's `{"button": [...]}`) as the account's menu.
@@ -25,11 +26,6 @@ pub async fn show(official_account: &OfficialAccount) -> Result<serde_json::Valu
         "is_menu_open": current.is_menu_open == 1,
         "selfmenu_info": current.selfmenu_info,
     }))
-}
-
-/// WeChat refusing or failing a call the operator asked for: a bad gateway, with WeChat's reason.
-pub(crate) fn wechat_error(e: crate::wechat::api::ApiError) -> AppError {
-    AppError::new(ErrorCode::WechatError, format!("WeChat refused: {e}"))
 }
 
 /// Checks a menu document before it goes to WeChat, so a typo gets a precise message here rather

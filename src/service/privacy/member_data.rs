@@ -19,8 +19,8 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::consent::{self, ConsentView};
-use super::members::{self, MemberView};
+use crate::service::audience::consent::{self, ConsentView};
+use crate::service::audience::members::{self, MemberView};
 use crate::error::AppError;
 use crate::service::care::access::CaregiverRole;
 use crate::service::care::babies::{self as baby_service, BabyView};
