@@ -4,6 +4,9 @@
 //! compatible and safe mode (`encrypt_type=aes`), and answers within WeChat's 5 seconds: the work
 //! runs in its own task, and if it is not done within the configured budget the door answers
 //! `success` while the task finishes (a redelivery then finds the stored reply).
+//!
+//! Checking, decrypting and parsing a delivery and sealing its reply are `wechat::callback`'s;
+//! this door adds HTTP: the body limit, the reply budget, metrics and the error statuses.
 
 use std::time::Duration;
 
@@ -18,7 +21,7 @@ use crate::config::CallbackSettings;
 use crate::error::AppError;
 use crate::service::inbound;
 use crate::state::AppState;
-use crate::wechat::{message, reply, signature};
+use crate::wechat::callback;
 
 /// WeChat's callback bodies are a few KiB; anything this large is not from WeChat.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -41,6 +44,19 @@ pub struct CallbackQuery {
     msg_signature: Option<String>,
 }
 
+impl CallbackQuery {
+    fn params(&self) -> callback::Params<'_> {
+        callback::Params {
+            signature: self.signature.as_deref(),
+            timestamp: self.timestamp.as_deref(),
+            nonce: self.nonce.as_deref(),
+            echostr: self.echostr.as_deref(),
+            encrypt_type: self.encrypt_type.as_deref(),
+            msg_signature: self.msg_signature.as_deref(),
+        }
+    }
+}
+
 fn callback_settings(state: &AppState) -> Result<&CallbackSettings, AppError> {
     state.settings.callback.as_ref().ok_or_else(|| {
         AppError::unavailable(
@@ -50,29 +66,28 @@ fn callback_settings(state: &AppState) -> Result<&CallbackSettings, AppError> {
     })
 }
 
-fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, AppError> {
-    value.as_deref().filter(|v| !v.is_empty()).ok_or_else(|| {
-        AppError::bad_request(
-            "missing_parameter",
-            format!("query parameter {name} is required"),
-        )
-    })
+fn credentials(settings: &CallbackSettings) -> callback::Credentials<'_> {
+    callback::Credentials {
+        token: settings.token.expose_secret(),
+        aes_key: &settings.aes_key,
+        appid: &settings.appid,
+    }
 }
 
-/// Refuses timestamps outside the window, which bounds how long a captured request can be replayed.
-fn check_timestamp(state: &AppState, timestamp: &str) -> Result<(), AppError> {
-    let ts: i64 = timestamp.parse().map_err(|_| {
-        AppError::bad_request("invalid_timestamp", "timestamp must be Unix seconds")
-    })?;
-    // abs_diff: a hostile timestamp near i64::MIN must not overflow into a small skew.
-    let skew = state.clock.now().timestamp().abs_diff(ts);
-    if skew > state.settings.callback_timestamp_window_secs.unsigned_abs() {
-        return Err(AppError::unauthorized(
-            "timestamp_out_of_window",
-            format!("timestamp is {skew} s away from the server clock"),
-        ));
+fn freshness(state: &AppState) -> callback::Freshness {
+    callback::Freshness {
+        now: state.clock.now().timestamp(),
+        window_secs: state.settings.callback_timestamp_window_secs.unsigned_abs(),
     }
-    Ok(())
+}
+
+/// 401 for a request not provably from WeChat (or stale), 400 for a malformed one.
+fn refused(err: callback::OpenError) -> AppError {
+    if err.is_auth_failure() {
+        AppError::unauthorized(err.code(), err.to_string())
+    } else {
+        AppError::bad_request(err.code(), err.to_string())
+    }
 }
 
 async fn verify_url(
@@ -80,17 +95,9 @@ async fn verify_url(
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, AppError> {
     let settings = callback_settings(&state)?;
-    let sig = required(&query.signature, "signature")?;
-    let timestamp = required(&query.timestamp, "timestamp")?;
-    let nonce = required(&query.nonce, "nonce")?;
-    let echostr = required(&query.echostr, "echostr")?;
-    check_timestamp(&state, timestamp)?;
-    if !signature::verify(sig, &[settings.token.expose_secret(), timestamp, nonce]) {
-        return Err(AppError::unauthorized(
-            "invalid_signature",
-            "signature does not match",
-        ));
-    }
+    let params = query.params();
+    let echostr = callback::verify_url(settings.token.expose_secret(), &params, freshness(&state))
+        .map_err(refused)?;
     Ok(HttpResponse::Ok()
         .content_type(ContentType::plaintext())
         .body(echostr.to_owned()))
@@ -104,49 +111,9 @@ async fn receive(
 ) -> Result<HttpResponse, AppError> {
     let settings = callback_settings(&state)?;
     let body = read_limited(&req, payload, MAX_BODY_BYTES).await?;
-    let timestamp = required(&query.timestamp, "timestamp")?;
-    let nonce = required(&query.nonce, "nonce")?;
-    check_timestamp(&state, timestamp)?;
-    let token = settings.token.expose_secret();
-    let body = std::str::from_utf8(&body)
-        .map_err(|_| AppError::bad_request("malformed_xml", "body is not UTF-8"))?;
-    let safe_mode = match query.encrypt_type.as_deref() {
-        None | Some("") | Some("raw") => false,
-        Some("aes") => true,
-        Some(other) => {
-            return Err(AppError::bad_request(
-                "unsupported_encrypt_type",
-                format!("encrypt_type {other:?} is not supported"),
-            ));
-        }
-    };
-
-    let plaintext = if safe_mode {
-        let msg_sig = required(&query.msg_signature, "msg_signature")?;
-        let encrypted = message::encrypted_payload(body)
-            .map_err(|e| AppError::bad_request(e.code(), e.to_string()))?;
-        if !signature::verify(msg_sig, &[token, timestamp, nonce, &encrypted]) {
-            return Err(AppError::unauthorized(
-                "invalid_signature",
-                "msg_signature does not match",
-            ));
-        }
-        settings
-            .aes_key
-            .decrypt(&encrypted, &settings.appid)
-            .map_err(|e| AppError::bad_request(e.code(), e.to_string()))?
-    } else {
-        let sig = required(&query.signature, "signature")?;
-        if !signature::verify(sig, &[token, timestamp, nonce]) {
-            return Err(AppError::unauthorized(
-                "invalid_signature",
-                "signature does not match",
-            ));
-        }
-        body.to_owned()
-    };
-    let inbound =
-        message::parse(&plaintext).map_err(|e| AppError::bad_request(e.code(), e.to_string()))?;
+    let credentials = credentials(settings);
+    let callback::Opened { inbound, mode } =
+        callback::open(&credentials, &query.params(), &body, freshness(&state)).map_err(refused)?;
 
     let db = state.db.clone();
     let now = state.clock.now();
@@ -176,22 +143,16 @@ async fn receive(
     let Some(reply_xml) = outcome.reply_xml else {
         return Ok(success());
     };
-    let body = if safe_mode {
-        let reply_timestamp = state.clock.now().timestamp().to_string();
-        let reply_nonce = rand::thread_rng()
-            .gen_range(100_000_000u32..4_000_000_000)
-            .to_string();
-        reply::encrypt_reply(
-            &reply_xml,
-            &settings.aes_key,
-            token,
-            &settings.appid,
-            &reply_timestamp,
-            &reply_nonce,
-        )
-    } else {
-        reply_xml
-    };
+    let reply_nonce = rand::thread_rng()
+        .gen_range(100_000_000u32..4_000_000_000)
+        .to_string();
+    let body = callback::seal(
+        reply_xml,
+        mode,
+        &credentials,
+        state.clock.now().timestamp(),
+        &reply_nonce,
+    );
     Ok(HttpResponse::Ok()
         .content_type(ContentType::xml())
         .body(body))
