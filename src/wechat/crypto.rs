@@ -296,6 +296,15 @@ mod tests {
     }
 
     #[test]
+    fn a_ciphertext_of_nothing_but_padding_has_no_message() {
+        // Valid padding over the whole plaintext: what is missing is the content.
+        for len in [16u8, 32] {
+            let plain = vec![len; usize::from(len)];
+            assert_eq!(open_raw(&plain), Err(CryptoError::MessageLength), "{len}");
+        }
+    }
+
+    #[test]
     fn content_must_hold_the_random_prefix_and_the_length() {
         // 19 bytes left after the padding: one short of random(16) + u32.
         let mut short = b"89465c840c5f116f\0\0\0".to_vec();
