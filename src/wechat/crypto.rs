@@ -225,6 +225,155 @@ mod tests {
         assert!(other.decrypt(ENCRYPT, APPID).is_err());
     }
 
+    /// AES-256-CBC with `key` over whole blocks, bypassing our framing and padding, so that the
+    /// tests can hand `decrypt_parts` plaintexts that `encrypt` would never produce.
+    fn encrypt_blocks(key: &AesKey, plain: &[u8]) -> String {
+        let mut buf = plain.to_vec();
+        let len = buf.len();
+        let encryptor = cbc::Encryptor::<Aes256>::new(&key.0.into(), &key.iv().into());
+        STANDARD.encode(
+            encryptor
+                .encrypt_padded_mut::<NoPadding>(&mut buf, len)
+                .unwrap(),
+        )
+    }
+
+    /// `random(16) || u32_be(declared) || rest`, then `padding`.
+    fn frame(declared: u32, rest: &[u8], padding: &[u8]) -> Vec<u8> {
+        let mut plain = b"89465c840c5f116f".to_vec();
+        plain.extend_from_slice(&declared.to_be_bytes());
+        plain.extend_from_slice(rest);
+        plain.extend_from_slice(padding);
+        assert_eq!(plain.len() % 16, 0, "test frame must fill whole blocks");
+        plain
+    }
+
+    fn open_raw(plain: &[u8]) -> Result<(Vec<u8>, Vec<u8>), CryptoError> {
+        let key = AesKey::from_encoding_aes_key(KEY).unwrap();
+        key.decrypt_parts(&encrypt_blocks(&key, plain))
+    }
+
+    #[test]
+    fn every_padding_byte_is_checked() {
+        // "hi" + appid: 40 bytes, so 24 bytes of padding up to 64.
+        let rest = [b"hi".as_slice(), APPID.as_bytes()].concat();
+        let good = frame(2, &rest, &[24; 24]);
+        assert_eq!(
+            open_raw(&good).unwrap(),
+            (b"hi".to_vec(), APPID.as_bytes().to_vec())
+        );
+        // Only the last byte is right: the first, a middle or the second-to-last padding byte is off.
+        for i in [40, 50, 62] {
+            let mut bad = good.clone();
+            bad[i] = 23;
+            assert_eq!(open_raw(&bad), Err(CryptoError::Padding), "byte {i}");
+        }
+    }
+
+    #[test]
+    fn padding_length_must_be_1_to_32() {
+        // 0 is no PKCS#7 padding at all, even where the rest would frame a valid message.
+        let rest = [b"hi".as_slice(), APPID.as_bytes(), &[7u8; 23]].concat();
+        assert_eq!(open_raw(&frame(2, &rest, &[0])), Err(CryptoError::Padding));
+        // 33: a well-formed 33-byte run in front of a 31-byte valid frame is still refused.
+        let plain = frame(11, b"hello world", &[33; 33]);
+        assert_eq!(plain.len(), 64);
+        assert_eq!(open_raw(&plain), Err(CryptoError::Padding));
+        // 32, a whole padding block, is what WeChat sends when the content fills its blocks.
+        let rest = [b"x".repeat(26).as_slice(), APPID.as_bytes()].concat();
+        assert_eq!(
+            open_raw(&frame(26, &rest, &[32; 32])).unwrap().0,
+            b"x".repeat(26)
+        );
+    }
+
+    #[test]
+    fn padding_longer_than_the_ciphertext_is_refused() {
+        for pad in [17, 32] {
+            let plain = [pad; 16];
+            assert_eq!(open_raw(&plain), Err(CryptoError::Padding), "pad {pad}");
+        }
+    }
+
+    #[test]
+    fn a_ciphertext_of_nothing_but_padding_has_no_message() {
+        // Valid padding over the whole plaintext: what is missing is the content.
+        for len in [16u8, 32] {
+            let plain = vec![len; usize::from(len)];
+            assert_eq!(open_raw(&plain), Err(CryptoError::MessageLength), "{len}");
+        }
+    }
+
+    #[test]
+    fn content_must_hold_the_random_prefix_and_the_length() {
+        // 19 bytes left after the padding: one short of random(16) + u32.
+        let mut short = b"89465c840c5f116f\0\0\0".to_vec();
+        short.extend_from_slice(&[13; 13]);
+        assert_eq!(open_raw(&short), Err(CryptoError::MessageLength));
+        // Exactly 20: an empty message for an empty appid.
+        assert_eq!(
+            open_raw(&frame(0, &[], &[12; 12])),
+            Ok((Vec::new(), Vec::new()))
+        );
+    }
+
+    #[test]
+    fn declared_length_must_fit_the_body() {
+        // The body after the length is "ab" + padding.
+        assert_eq!(
+            open_raw(&frame(3, b"ab", &[10; 10])),
+            Err(CryptoError::MessageLength)
+        );
+        assert_eq!(
+            open_raw(&frame(u32::MAX, b"ab", &[10; 10])),
+            Err(CryptoError::MessageLength)
+        );
+        // Declared length = body length: the whole body is the message and the appid is empty.
+        assert_eq!(
+            open_raw(&frame(2, b"ab", &[10; 10])),
+            Ok((b"ab".to_vec(), Vec::new()))
+        );
+        let key = AesKey::from_encoding_aes_key(KEY).unwrap();
+        let c = encrypt_blocks(&key, &frame(2, b"ab", &[10; 10]));
+        assert_eq!(key.decrypt(&c, APPID), Err(CryptoError::AppId));
+        assert_eq!(key.decrypt(&c, "").as_deref(), Ok("ab"));
+    }
+
+    #[test]
+    fn decrypted_messages_must_be_utf8() {
+        let rest = [b"\xff\xfe".as_slice(), APPID.as_bytes()].concat();
+        let key = AesKey::from_encoding_aes_key(KEY).unwrap();
+        let c = encrypt_blocks(&key, &frame(2, &rest, &[24; 24]));
+        assert_eq!(key.decrypt(&c, APPID), Err(CryptoError::Utf8));
+        assert_eq!(CryptoError::Utf8.code(), "invalid_utf8");
+    }
+
+    #[test]
+    fn empty_message_and_appid_still_encrypt_to_whole_blocks() {
+        let key = AesKey::from_encoding_aes_key(KEY).unwrap();
+        let c = key.encrypt_with_random("", "", &[0; 16]);
+        assert_eq!(STANDARD.decode(&c).unwrap().len(), 32);
+        assert_eq!(key.decrypt(&c, "").as_deref(), Ok(""));
+    }
+
+    #[test]
+    fn codes_are_stable_and_the_key_is_never_shown() {
+        for (err, code) in [
+            (CryptoError::KeyLength(3), "invalid_aes_key"),
+            (CryptoError::KeyEncoding, "invalid_aes_key"),
+            (CryptoError::Base64, "invalid_base64"),
+            (CryptoError::CipherLength, "invalid_ciphertext_length"),
+            (CryptoError::Padding, "invalid_padding"),
+            (CryptoError::MessageLength, "invalid_message_length"),
+            (CryptoError::AppId, "appid_mismatch"),
+            (CryptoError::Utf8, "invalid_utf8"),
+        ] {
+            assert_eq!(err.code(), code, "{err:?}");
+        }
+        let key = AesKey::from_encoding_aes_key(KEY).unwrap();
+        assert_eq!(format!("{key:?}"), "AesKey(..)");
+    }
+
     #[test]
     fn bad_keys_are_refused() {
         assert_eq!(

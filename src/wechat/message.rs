@@ -420,3 +420,490 @@ fn parse_root(body: &str) -> Result<Element, MessageError> {
 fn required(root: &Element, name: &'static str) -> Result<String, MessageError> {
     root.text_of(name).ok_or(MessageError::Missing(name))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(fields: &str) -> String {
+        format!(
+            "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[u1]]></FromUserName><CreateTime>1348831860</CreateTime>{fields}</xml>"
+        )
+    }
+
+    fn message(msg_type: &str, fields: &str) -> Inbound {
+        parse(&doc(&format!(
+            "<MsgType><![CDATA[{msg_type}]]></MsgType>{fields}"
+        )))
+        .unwrap()
+    }
+
+    fn event(name: &str, fields: &str) -> Event {
+        match message("event", &format!("<Event>{name}</Event>{fields}")).kind {
+            InboundKind::Event(event) => event,
+            other => panic!("not an event: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_message_type_parses_with_its_fields() {
+        let id = "<MsgId>42</MsgId>";
+        let cases = [
+            (
+                message("text", &format!("<Content> hi </Content>{id}")),
+                InboundKind::Text {
+                    msg_id: "42".into(),
+                    content: "hi".into(),
+                },
+            ),
+            (
+                message(
+                    "image",
+                    &format!("<PicUrl>p</PicUrl><MediaId>m</MediaId>{id}"),
+                ),
+                InboundKind::Image {
+                    msg_id: "42".into(),
+                    pic_url: "p".into(),
+                    media_id: "m".into(),
+                },
+            ),
+            (
+                message(
+                    "voice",
+                    &format!(
+                        "<MediaId>m</MediaId><Format>amr</Format><Recognition>r</Recognition>{id}"
+                    ),
+                ),
+                InboundKind::Voice {
+                    msg_id: "42".into(),
+                    media_id: "m".into(),
+                    format: "amr".into(),
+                    recognition: Some("r".into()),
+                },
+            ),
+            (
+                message(
+                    "video",
+                    &format!("<MediaId>m</MediaId><ThumbMediaId>t</ThumbMediaId>{id}"),
+                ),
+                InboundKind::Video {
+                    msg_id: "42".into(),
+                    media_id: "m".into(),
+                    thumb_media_id: "t".into(),
+                },
+            ),
+            (
+                message(
+                    "shortvideo",
+                    &format!("<MediaId>sm</MediaId><ThumbMediaId>st</ThumbMediaId>{id}"),
+                ),
+                InboundKind::ShortVideo {
+                    msg_id: "42".into(),
+                    media_id: "sm".into(),
+                    thumb_media_id: "st".into(),
+                },
+            ),
+            (
+                message(
+                    "location",
+                    &format!(
+                        "<Location_X>23.1</Location_X><Location_Y>113.3</Location_Y><Scale>20</Scale><Label>L</Label>{id}"
+                    ),
+                ),
+                InboundKind::Location {
+                    msg_id: "42".into(),
+                    latitude: "23.1".into(),
+                    longitude: "113.3".into(),
+                    scale: "20".into(),
+                    label: "L".into(),
+                },
+            ),
+            (
+                message(
+                    "link",
+                    &format!("<Title>t</Title><Description>d</Description><Url>u</Url>{id}"),
+                ),
+                InboundKind::Link {
+                    msg_id: "42".into(),
+                    title: "t".into(),
+                    description: "d".into(),
+                    url: "u".into(),
+                },
+            ),
+        ];
+        for (inbound, kind) in cases {
+            assert_eq!(inbound.to_user, "gh_1");
+            assert_eq!(inbound.from_user, "u1");
+            assert_eq!(inbound.create_time, 1_348_831_860);
+            assert_eq!(inbound.kind, kind);
+            assert_eq!(inbound.msg_id(), Some("42"));
+            assert_eq!(inbound.event_name(), None);
+            assert_eq!(inbound.metric_label(), inbound.msg_type());
+            assert_eq!(inbound.dedup_key(), "msg:u1:42");
+        }
+    }
+
+    #[test]
+    fn a_short_video_is_its_own_type() {
+        let inbound = message(
+            "shortvideo",
+            "<MediaId>m</MediaId><ThumbMediaId>t</ThumbMediaId><MsgId>9</MsgId>",
+        );
+        assert!(matches!(inbound.kind, InboundKind::ShortVideo { .. }));
+        assert_eq!(inbound.msg_type(), "shortvideo");
+        assert_eq!(inbound.metric_label(), "shortvideo");
+        assert_eq!(inbound.msg_id(), Some("9"));
+    }
+
+    #[test]
+    fn self_closing_and_missing_optional_fields_read_as_empty() {
+        let inbound = message(
+            "voice",
+            "<MediaId/><Format></Format><Recognition/><MsgId>1</MsgId>",
+        );
+        assert_eq!(
+            inbound.kind,
+            InboundKind::Voice {
+                msg_id: "1".into(),
+                media_id: String::new(),
+                format: String::new(),
+                recognition: None,
+            }
+        );
+        let text = message("text", "<Content/><MsgId>2</MsgId>");
+        assert_eq!(
+            text.kind,
+            InboundKind::Text {
+                msg_id: "2".into(),
+                content: String::new()
+            }
+        );
+    }
+
+    #[test]
+    fn messages_need_their_ids_and_a_numeric_time() {
+        for msg_type in [
+            "text",
+            "image",
+            "voice",
+            "video",
+            "shortvideo",
+            "location",
+            "link",
+        ] {
+            let xml = doc(&format!("<MsgType>{msg_type}</MsgType><MsgId/>"));
+            assert_eq!(
+                parse(&xml),
+                Err(MessageError::Missing("MsgId")),
+                "{msg_type}"
+            );
+        }
+        let no_time = "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>soon</CreateTime><MsgType>text</MsgType></xml>";
+        let err = parse(no_time).unwrap_err();
+        assert_eq!(err, MessageError::NotANumber("CreateTime"));
+        assert_eq!(err.code(), "invalid_message");
+        for (field, xml) in [
+            ("ToUserName", "<xml><FromUserName>b</FromUserName></xml>"),
+            ("FromUserName", "<xml><ToUserName>a</ToUserName></xml>"),
+            (
+                "CreateTime",
+                "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName></xml>",
+            ),
+        ] {
+            assert_eq!(parse(xml), Err(MessageError::Missing(field)));
+        }
+        assert_eq!(
+            parse(&doc("")).unwrap_err(),
+            MessageError::Missing("MsgType")
+        );
+        let err = parse("<foo></foo>").unwrap_err();
+        assert_eq!(err, MessageError::Root("foo".into()));
+        assert_eq!(err.code(), "malformed_xml");
+        assert_eq!(parse("<xml>").unwrap_err().code(), "malformed_xml");
+    }
+
+    #[test]
+    fn unknown_types_are_kept_with_their_document() {
+        let xml = doc("<MsgType>notsure</MsgType><MsgId>77</MsgId>");
+        let inbound = parse(&xml).unwrap();
+        assert_eq!(
+            inbound.kind,
+            InboundKind::Unknown {
+                msg_type: "notsure".into(),
+                msg_id: Some("77".into()),
+                raw: xml.clone(),
+            }
+        );
+        assert_eq!(inbound.msg_type(), "notsure");
+        assert_eq!(inbound.metric_label(), "unknown");
+        assert_eq!(inbound.dedup_key(), "msg:u1:77");
+        let without_id = message("notsure", "");
+        assert_eq!(without_id.msg_id(), None);
+        assert_eq!(without_id.dedup_key(), "other:u1:1348831860:notsure");
+    }
+
+    #[test]
+    fn every_event_parses_with_its_name_label_and_key() {
+        let cases = [
+            (
+                event(
+                    "subscribe",
+                    "<EventKey>qrscene_ch:a</EventKey><Ticket>T</Ticket>",
+                ),
+                "subscribe",
+            ),
+            (event("unsubscribe", ""), "unsubscribe"),
+            (event("SCAN", "<EventKey>s1</EventKey>"), "SCAN"),
+            (
+                event(
+                    "LOCATION",
+                    "<Latitude>1</Latitude><Longitude>2</Longitude><Precision>3</Precision>",
+                ),
+                "LOCATION",
+            ),
+            (event("CLICK", "<EventKey>K</EventKey>"), "CLICK"),
+            (
+                event("VIEW", "<EventKey>https://u</EventKey><MenuId>5</MenuId>"),
+                "VIEW",
+            ),
+            (
+                event(
+                    "TEMPLATESENDJOBFINISH",
+                    "<MsgID>200163836</MsgID><Status>success</Status>",
+                ),
+                "TEMPLATESENDJOBFINISH",
+            ),
+            (
+                event("subscribe_msg_popup_event", ""),
+                "subscribe_msg_popup_event",
+            ),
+            (
+                event("subscribe_msg_change_event", ""),
+                "subscribe_msg_change_event",
+            ),
+            (
+                event("subscribe_msg_sent_event", ""),
+                "subscribe_msg_sent_event",
+            ),
+        ];
+        for (event, name) in cases {
+            let inbound = Inbound {
+                to_user: "gh_1".into(),
+                from_user: "u1".into(),
+                create_time: 5,
+                kind: InboundKind::Event(event),
+            };
+            assert_eq!(inbound.msg_type(), "event");
+            assert_eq!(inbound.event_name(), Some(name));
+            assert_eq!(inbound.metric_label(), format!("event:{name}"));
+            assert_eq!(inbound.msg_id(), None);
+            assert_eq!(inbound.dedup_key(), format!("event:u1:5:{name}"));
+        }
+    }
+
+    #[test]
+    fn event_fields_are_read_and_names_are_case_insensitive() {
+        assert_eq!(
+            event(
+                "SUBSCRIBE",
+                "<EventKey>qrscene_7</EventKey><Ticket>T</Ticket>"
+            ),
+            Event::Subscribe {
+                event_key: Some("qrscene_7".into()),
+                ticket: Some("T".into())
+            }
+        );
+        assert_eq!(event("Unsubscribe", ""), Event::Unsubscribe);
+        assert_eq!(
+            event("scan", "<EventKey>7</EventKey><Ticket>T</Ticket>"),
+            Event::Scan {
+                scene: "7".into(),
+                ticket: Some("T".into())
+            }
+        );
+        assert_eq!(
+            event(
+                "location",
+                "<Latitude>1</Latitude><Longitude>2</Longitude><Precision>3</Precision>"
+            ),
+            Event::Location {
+                latitude: "1".into(),
+                longitude: "2".into(),
+                precision: "3".into()
+            }
+        );
+        assert_eq!(
+            event("click", "<EventKey>K</EventKey>"),
+            Event::Click { key: "K".into() }
+        );
+        assert_eq!(
+            event("view", "<EventKey>https://u</EventKey><MenuId>5</MenuId>"),
+            Event::View {
+                url: "https://u".into(),
+                menu_id: Some("5".into())
+            }
+        );
+        // Both spellings of the id, the documented MsgID first.
+        assert_eq!(
+            event(
+                "TEMPLATESENDJOBFINISH",
+                "<MsgID>1</MsgID><MsgId>2</MsgId><Status>s</Status>"
+            ),
+            Event::TemplateSendJobFinish {
+                msg_id: "1".into(),
+                status: "s".into()
+            }
+        );
+        assert_eq!(
+            event("TEMPLATESENDJOBFINISH", "<MsgId>2</MsgId>"),
+            Event::TemplateSendJobFinish {
+                msg_id: "2".into(),
+                status: String::new()
+            }
+        );
+    }
+
+    #[test]
+    fn subscribe_message_events_read_every_list_item() {
+        let item = |id: &str, status: &str, scene: &str| {
+            format!(
+                "<List><TemplateId>{id}</TemplateId><SubscribeStatusString>{status}</SubscribeStatusString>{scene}</List>"
+            )
+        };
+        let popup = event(
+            "subscribe_msg_popup_event",
+            &format!(
+                "<SubscribeMsgPopupEvent>{}{}</SubscribeMsgPopupEvent>",
+                item("t1", "accept", "<PopupScene>2</PopupScene>"),
+                item("t2", "reject", "")
+            ),
+        );
+        assert_eq!(
+            popup,
+            Event::SubscribeMsgPopup {
+                items: vec![
+                    SubscribeMsgDecision {
+                        template_id: "t1".into(),
+                        status: "accept".into(),
+                        popup_scene: Some("2".into())
+                    },
+                    SubscribeMsgDecision {
+                        template_id: "t2".into(),
+                        status: "reject".into(),
+                        popup_scene: None
+                    },
+                ]
+            }
+        );
+        // Each event reads its own wrapper only.
+        let change = event(
+            "subscribe_msg_change_event",
+            &format!(
+                "<SubscribeMsgChangeEvent>{}</SubscribeMsgChangeEvent><SubscribeMsgPopupEvent>{}</SubscribeMsgPopupEvent>",
+                item("t3", "reject", ""),
+                item("t4", "accept", "")
+            ),
+        );
+        assert_eq!(
+            change,
+            Event::SubscribeMsgChange {
+                items: vec![SubscribeMsgDecision {
+                    template_id: "t3".into(),
+                    status: "reject".into(),
+                    popup_scene: None
+                }]
+            }
+        );
+        let sent = event(
+            "subscribe_msg_sent_event",
+            "<SubscribeMsgSentEvent><List><TemplateId>t5</TemplateId><MsgID>9</MsgID><ErrorCode>0</ErrorCode><ErrorStatus>success</ErrorStatus></List><List><MsgId>10</MsgId></List></SubscribeMsgSentEvent>",
+        );
+        assert_eq!(
+            sent,
+            Event::SubscribeMsgSent {
+                items: vec![
+                    SubscribeMsgSent {
+                        template_id: "t5".into(),
+                        msg_id: "9".into(),
+                        error_code: "0".into(),
+                        error_status: "success".into()
+                    },
+                    SubscribeMsgSent {
+                        template_id: String::new(),
+                        msg_id: "10".into(),
+                        error_code: String::new(),
+                        error_status: String::new()
+                    },
+                ]
+            }
+        );
+        assert_eq!(
+            event("subscribe_msg_popup_event", ""),
+            Event::SubscribeMsgPopup { items: vec![] }
+        );
+    }
+
+    #[test]
+    fn unknown_events_are_kept_with_their_document() {
+        let xml = doc("<MsgType>event</MsgType><Event>brand_new</Event><EventKey>k</EventKey>");
+        let inbound = parse(&xml).unwrap();
+        assert_eq!(
+            inbound.kind,
+            InboundKind::Event(Event::Unknown {
+                event: "brand_new".into(),
+                event_key: Some("k".into()),
+                raw: xml.clone()
+            })
+        );
+        assert_eq!(inbound.event_name(), Some("brand_new"));
+        assert_eq!(inbound.metric_label(), "event:unknown");
+        assert_eq!(inbound.dedup_key(), "event:u1:1348831860:brand_new");
+        assert_eq!(
+            parse(&doc("<MsgType>event</MsgType>")),
+            Err(MessageError::Missing("Event"))
+        );
+    }
+
+    #[test]
+    fn qr_scenes_come_only_from_parametric_codes() {
+        let subscribe = |key: Option<&str>| Event::Subscribe {
+            event_key: key.map(str::to_owned),
+            ticket: None,
+        };
+        assert_eq!(subscribe(Some("qrscene_123")).qr_scene(), Some("123"));
+        assert_eq!(subscribe(Some("qrscene_")).qr_scene(), None);
+        assert_eq!(subscribe(Some("last_trade_no_1")).qr_scene(), None);
+        assert_eq!(subscribe(None).qr_scene(), None);
+        let scan = |scene: &str| Event::Scan {
+            scene: scene.into(),
+            ticket: None,
+        };
+        assert_eq!(scan("123").qr_scene(), Some("123"));
+        assert_eq!(scan("").qr_scene(), None);
+        assert_eq!(
+            Event::Click {
+                key: "qrscene_1".into()
+            }
+            .qr_scene(),
+            None
+        );
+    }
+
+    #[test]
+    fn the_encrypted_payload_is_the_trimmed_encrypt_field() {
+        assert_eq!(
+            encrypted_payload(
+                "<xml><ToUserName>a</ToUserName><Encrypt><![CDATA[ abc= ]]></Encrypt></xml>"
+            ),
+            Ok("abc=".into())
+        );
+        assert_eq!(
+            encrypted_payload("<xml><Encrypt/></xml>"),
+            Err(MessageError::Missing("Encrypt"))
+        );
+        assert_eq!(
+            encrypted_payload("<x><Encrypt>a</Encrypt></x>"),
+            Err(MessageError::Root("x".into()))
+        );
+    }
+}

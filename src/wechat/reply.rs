@@ -124,3 +124,99 @@ pub fn encrypt_reply(
     out.push_str("</Nonce></xml>");
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+    const APPID: &str = "wx2c2769f8efd9abc2";
+
+    fn article(n: usize) -> Article {
+        Article {
+            title: format!("t{n}"),
+            description: format!("d{n}"),
+            pic_url: format!("p{n}"),
+            url: format!("u{n}"),
+        }
+    }
+
+    #[test]
+    fn text_and_image_replies_match_the_published_samples() {
+        let text = Reply::Text {
+            content: "content".into(),
+        };
+        assert_eq!(
+            text.to_xml("to", "from", 1122),
+            "<xml><ToUserName><![CDATA[to]]></ToUserName><FromUserName><![CDATA[from]]></FromUserName><CreateTime>1122</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[content]]></Content></xml>"
+        );
+        let image = Reply::Image {
+            media_id: "ddfefesfsdfef".into(),
+        };
+        assert_eq!(
+            image.to_xml("to", "from", 1122),
+            "<xml><ToUserName><![CDATA[to]]></ToUserName><FromUserName><![CDATA[from]]></FromUserName><CreateTime>1122</CreateTime><MsgType><![CDATA[image]]></MsgType><Image><MediaId><![CDATA[ddfefesfsdfef]]></MediaId></Image></xml>"
+        );
+    }
+
+    #[test]
+    fn news_keeps_every_field_in_order_and_at_most_eight_articles() {
+        let two = Reply::News {
+            articles: vec![article(1), article(2)],
+        };
+        assert_eq!(
+            two.to_xml("to", "from", 1),
+            "<xml><ToUserName><![CDATA[to]]></ToUserName><FromUserName><![CDATA[from]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[news]]></MsgType><ArticleCount>2</ArticleCount><Articles>\
+<item><Title><![CDATA[t1]]></Title><Description><![CDATA[d1]]></Description><PicUrl><![CDATA[p1]]></PicUrl><Url><![CDATA[u1]]></Url></item>\
+<item><Title><![CDATA[t2]]></Title><Description><![CDATA[d2]]></Description><PicUrl><![CDATA[p2]]></PicUrl><Url><![CDATA[u2]]></Url></item>\
+</Articles></xml>"
+        );
+        for (given, sent) in [(8, 8), (9, 8)] {
+            let news = Reply::News {
+                articles: (0..given).map(article).collect(),
+            };
+            let xml = news.to_xml("to", "from", 1);
+            assert!(
+                xml.contains(&format!("<ArticleCount>{sent}</ArticleCount>")),
+                "{xml}"
+            );
+            assert_eq!(xml.matches("<item>").count(), sent);
+            assert_eq!(xml.matches("</item>").count(), sent);
+            assert!(!xml.contains("t8"), "the ninth article was sent: {xml}");
+        }
+    }
+
+    #[test]
+    fn transfer_names_the_agent_only_when_given() {
+        let any = Reply::TransferCustomerService { kf_account: None };
+        assert_eq!(
+            any.to_xml("to", "from", 1),
+            "<xml><ToUserName><![CDATA[to]]></ToUserName><FromUserName><![CDATA[from]]></FromUserName><CreateTime>1</CreateTime><MsgType><![CDATA[transfer_customer_service]]></MsgType></xml>"
+        );
+        let one = Reply::TransferCustomerService {
+            kf_account: Some("test1@test".into()),
+        };
+        assert!(one.to_xml("to", "from", 1).ends_with(
+            "<MsgType><![CDATA[transfer_customer_service]]></MsgType><TransInfo><KfAccount><![CDATA[test1@test]]></KfAccount></TransInfo></xml>"
+        ));
+    }
+
+    #[test]
+    fn the_safe_mode_envelope_is_signed_and_decrypts_to_the_reply() {
+        let key = AesKey::from_encoding_aes_key(KEY).unwrap();
+        let envelope = encrypt_reply("<xml>r</xml>", &key, "spamtest", APPID, "1409735669", "n1");
+        let encrypted = envelope
+            .strip_prefix("<xml><Encrypt><![CDATA[")
+            .and_then(|rest| rest.split_once("]]></Encrypt>"))
+            .map(|(encrypted, _)| encrypted)
+            .unwrap();
+        let msg_signature = signature::sign(&["spamtest", "1409735669", "n1", encrypted]);
+        assert_eq!(
+            envelope,
+            format!(
+                "<xml><Encrypt><![CDATA[{encrypted}]]></Encrypt><MsgSignature><![CDATA[{msg_signature}]]></MsgSignature><TimeStamp>1409735669</TimeStamp><Nonce><![CDATA[n1]]></Nonce></xml>"
+            )
+        );
+        assert_eq!(key.decrypt(encrypted, APPID).unwrap(), "<xml>r</xml>");
+    }
+}

@@ -182,6 +182,118 @@ mod tests {
     }
 
     #[test]
+    fn a_doctype_is_refused_even_without_entities() {
+        let err = parse("<!DOCTYPE xml><xml><A>1</A></xml>").unwrap_err();
+        assert!(err.0.contains("DOCTYPE"), "{err}");
+    }
+
+    #[test]
+    fn processing_instructions_are_refused_but_the_declaration_and_comments_pass() {
+        for pi in [
+            "<?xml-stylesheet href=\"x.xsl\"?><xml></xml>",
+            "<xml><?php echo 1; ?></xml>",
+        ] {
+            let err = parse(pi).unwrap_err();
+            assert!(err.0.contains("processing instructions"), "{pi}: {err}");
+        }
+        let root = parse(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><!-- c --><xml><A>1<!-- c -->2</A></xml>",
+        )
+        .unwrap();
+        assert_eq!(root.text_of("A").as_deref(), Some("12"));
+    }
+
+    #[test]
+    fn the_element_limit_is_exact_for_both_element_forms() {
+        // The root counts: root + (limit - 1) children is the most allowed.
+        for element in ["<e></e>", "<e/>"] {
+            let at_limit = format!("<xml>{}</xml>", element.repeat(MAX_ELEMENTS - 1));
+            assert_eq!(parse(&at_limit).unwrap().children.len(), MAX_ELEMENTS - 1);
+            let over = format!("<xml>{}</xml>", element.repeat(MAX_ELEMENTS));
+            let err = parse(&over).unwrap_err();
+            assert!(err.0.contains("too deep or too large"), "{element}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_depth_limit_is_exact_for_both_element_forms() {
+        let nested = |depth: usize, leaf: &str| {
+            format!("{}{leaf}{}", "<a>".repeat(depth), "</a>".repeat(depth))
+        };
+        assert!(parse(&nested(MAX_DEPTH, "")).is_ok());
+        assert!(parse(&nested(MAX_DEPTH + 1, "")).is_err());
+        assert!(parse(&nested(MAX_DEPTH - 1, "<b/>")).is_ok());
+        assert!(parse(&nested(MAX_DEPTH, "<b/>")).is_err());
+    }
+
+    #[test]
+    fn self_closing_elements_are_empty_children_or_the_root() {
+        let root = parse("<xml><A/><B>b</B><C></C></xml>").unwrap();
+        let names: Vec<&str> = root.children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["A", "B", "C"]);
+        assert_eq!(
+            root.child("A"),
+            Some(&Element {
+                name: "A".into(),
+                ..Element::default()
+            })
+        );
+        // Present but empty (or blank) reads as absent.
+        assert_eq!(root.text_of("A"), None);
+        assert_eq!(root.text_of("C"), None);
+        assert_eq!(root.text_of("Z"), None);
+        assert_eq!(root.text_of("B").as_deref(), Some("b"));
+
+        assert_eq!(
+            parse("<xml/>").unwrap(),
+            Element {
+                name: "xml".into(),
+                ..Element::default()
+            }
+        );
+        for bad in ["<xml/><xml/>", "<xml></xml><e/>", "<xml/><e></e>"] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.0.contains("after the root"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn whitespace_around_the_root_is_ignored_but_text_is_not() {
+        let root = parse("\n  <xml><A> x </A></xml>\r\n\t ").unwrap();
+        assert_eq!(root.name, "xml");
+        assert_eq!(root.child("A").unwrap().text, " x ");
+        assert_eq!(root.text_of("A").as_deref(), Some("x"));
+        for bad in [
+            "x<xml></xml>",
+            "<xml></xml>x",
+            "&amp;<xml></xml>",
+            "<![CDATA[x]]><xml/>",
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.0.contains("outside the root"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn references_and_split_text_are_joined() {
+        let root =
+            parse("<xml><A>&#20013;&#x6587;&lt;&gt;&quot;&apos;</A><B>a<![CDATA[b]]>c</B></xml>")
+                .unwrap();
+        assert_eq!(root.text_of("A").as_deref(), Some("中文<>\"'"));
+        assert_eq!(root.text_of("B").as_deref(), Some("abc"));
+        assert!(parse("<xml>&#xD800;</xml>").is_err());
+    }
+
+    #[test]
+    fn an_unclosed_document_is_refused_as_such() {
+        assert_eq!(
+            parse("<xml><A>1</A>"),
+            Err(XmlError("unexpected end of document".into()))
+        );
+        assert_eq!(parse("  "), Err(XmlError("empty document".into())));
+    }
+
+    #[test]
     fn cdata_with_terminator_round_trips() {
         let mut out = String::from("<xml><C>");
         push_cdata(&mut out, "a]]>b");

@@ -4,6 +4,9 @@
 //! compatible and safe mode (`encrypt_type=aes`), and answers within WeChat's 5 seconds: the work
 //! runs in its own task, and if it is not done within the configured budget the door answers
 //! `success` while the task finishes (a redelivery then finds the stored reply).
+//!
+//! Checking, decrypting and parsing a delivery and sealing its reply are `wechat::callback`'s;
+//! this door adds HTTP: the body limit, the reply budget, metrics and the error statuses.
 
 use std::time::Duration;
 
@@ -15,10 +18,10 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use crate::config::CallbackSettings;
-use crate::error::{AppError, Doors, ErrorCode};
+use crate::error::{AppError, ErrorCode};
 use crate::service::messaging::inbound;
 use crate::state::AppState;
-use crate::wechat::{message, reply, signature};
+use crate::wechat::callback;
 
 /// WeChat's callback bodies are a few KiB; anything this large is not from WeChat.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -41,6 +44,19 @@ pub struct CallbackQuery {
     msg_signature: Option<String>,
 }
 
+impl CallbackQuery {
+    fn params(&self) -> callback::Params<'_> {
+        callback::Params {
+            signature: self.signature.as_deref(),
+            timestamp: self.timestamp.as_deref(),
+            nonce: self.nonce.as_deref(),
+            echostr: self.echostr.as_deref(),
+            encrypt_type: self.encrypt_type.as_deref(),
+            msg_signature: self.msg_signature.as_deref(),
+        }
+    }
+}
+
 fn callback_settings(state: &AppState) -> Result<&CallbackSettings, AppError> {
     state.settings.callback.as_ref().ok_or_else(|| {
         AppError::new(
@@ -50,32 +66,35 @@ fn callback_settings(state: &AppState) -> Result<&CallbackSettings, AppError> {
     })
 }
 
-fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, AppError> {
-    value.as_deref().filter(|v| !v.is_empty()).ok_or_else(|| {
-        AppError::new(
-            ErrorCode::MissingParameter,
-            format!("query parameter {name} is required"),
-        )
-    })
+fn credentials(settings: &CallbackSettings) -> callback::Credentials<'_> {
+    callback::Credentials {
+        token: settings.token.expose_secret(),
+        aes_key: &settings.aes_key,
+        appid: &settings.appid,
+    }
 }
 
-/// Refuses timestamps outside the window, which bounds how long a captured request can be replayed.
-fn check_timestamp(state: &AppState, timestamp: &str) -> Result<(), AppError> {
-    let ts: i64 = timestamp.parse().map_err(|_| {
-        AppError::new(
-            ErrorCode::InvalidTimestamp,
-            "timestamp must be Unix seconds",
-        )
-    })?;
-    // abs_diff: a hostile timestamp near i64::MIN must not overflow into a small skew.
-    let skew = state.clock.now().timestamp().abs_diff(ts);
-    if skew > state.settings.callback_timestamp_window_secs.unsigned_abs() {
-        return Err(AppError::new(
-            ErrorCode::TimestampOutOfWindow,
-            format!("timestamp is {skew} s away from the server clock"),
-        ));
+fn freshness(state: &AppState) -> callback::Freshness {
+    callback::Freshness {
+        now: state.clock.now().timestamp(),
+        window_secs: state.settings.callback_timestamp_window_secs.unsigned_abs(),
     }
-    Ok(())
+}
+
+/// The registry's entry for a refused delivery: 401 for one not provably from WeChat (or
+/// stale), 400 for a malformed one.
+fn refused(err: callback::OpenError) -> AppError {
+    match registered(err.code()) {
+        Some(code) => AppError::new(code, err.to_string()),
+        None => AppError::Internal(anyhow::anyhow!(
+            "unregistered callback error {}: {err}",
+            err.code()
+        )),
+    }
+}
+
+fn registered(code: &str) -> Option<ErrorCode> {
+    ErrorCode::ALL.iter().copied().find(|c| c.as_str() == code)
 }
 
 async fn verify_url(
@@ -83,17 +102,9 @@ async fn verify_url(
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, AppError> {
     let settings = callback_settings(&state)?;
-    let sig = required(&query.signature, "signature")?;
-    let timestamp = required(&query.timestamp, "timestamp")?;
-    let nonce = required(&query.nonce, "nonce")?;
-    let echostr = required(&query.echostr, "echostr")?;
-    check_timestamp(&state, timestamp)?;
-    if !signature::verify(sig, &[settings.token.expose_secret(), timestamp, nonce]) {
-        return Err(AppError::new(
-            ErrorCode::InvalidSignature,
-            "signature does not match",
-        ));
-    }
+    let params = query.params();
+    let echostr = callback::verify_url(settings.token.expose_secret(), &params, freshness(&state))
+        .map_err(refused)?;
     Ok(HttpResponse::Ok()
         .content_type(ContentType::plaintext())
         .body(echostr.to_owned()))
@@ -107,49 +118,9 @@ async fn receive(
 ) -> Result<HttpResponse, AppError> {
     let settings = callback_settings(&state)?;
     let body = read_limited(&req, payload, MAX_BODY_BYTES).await?;
-    let timestamp = required(&query.timestamp, "timestamp")?;
-    let nonce = required(&query.nonce, "nonce")?;
-    check_timestamp(&state, timestamp)?;
-    let token = settings.token.expose_secret();
-    let body = std::str::from_utf8(&body)
-        .map_err(|_| AppError::new(ErrorCode::MalformedXml, "body is not UTF-8"))?;
-    let safe_mode = match query.encrypt_type.as_deref() {
-        None | Some("") | Some("raw") => false,
-        Some("aes") => true,
-        Some(other) => {
-            return Err(AppError::new(
-                ErrorCode::UnsupportedEncryptType,
-                format!("encrypt_type {other:?} is not supported"),
-            ));
-        }
-    };
-
-    let plaintext = if safe_mode {
-        let msg_sig = required(&query.msg_signature, "msg_signature")?;
-        let encrypted = message::encrypted_payload(body)
-            .map_err(|e| protocol_error(e.code(), e.to_string()))?;
-        if !signature::verify(msg_sig, &[token, timestamp, nonce, &encrypted]) {
-            return Err(AppError::new(
-                ErrorCode::InvalidSignature,
-                "msg_signature does not match",
-            ));
-        }
-        settings
-            .aes_key
-            .decrypt(&encrypted, &settings.appid)
-            .map_err(|e| protocol_error(e.code(), e.to_string()))?
-    } else {
-        let sig = required(&query.signature, "signature")?;
-        if !signature::verify(sig, &[token, timestamp, nonce]) {
-            return Err(AppError::new(
-                ErrorCode::InvalidSignature,
-                "signature does not match",
-            ));
-        }
-        body.to_owned()
-    };
-    let inbound =
-        message::parse(&plaintext).map_err(|e| protocol_error(e.code(), e.to_string()))?;
+    let credentials = credentials(settings);
+    let callback::Opened { inbound, mode } =
+        callback::open(&credentials, &query.params(), &body, freshness(&state)).map_err(refused)?;
 
     let db = state.db.clone();
     let now = state.clock.now();
@@ -179,22 +150,16 @@ async fn receive(
     let Some(reply_xml) = outcome.reply_xml else {
         return Ok(success());
     };
-    let body = if safe_mode {
-        let reply_timestamp = state.clock.now().timestamp().to_string();
-        let reply_nonce = rand::thread_rng()
-            .gen_range(100_000_000u32..4_000_000_000)
-            .to_string();
-        reply::encrypt_reply(
-            &reply_xml,
-            &settings.aes_key,
-            token,
-            &settings.appid,
-            &reply_timestamp,
-            &reply_nonce,
-        )
-    } else {
-        reply_xml
-    };
+    let reply_nonce = rand::thread_rng()
+        .gen_range(100_000_000u32..4_000_000_000)
+        .to_string();
+    let body = callback::seal(
+        reply_xml,
+        mode,
+        &credentials,
+        state.clock.now().timestamp(),
+        &reply_nonce,
+    );
     Ok(HttpResponse::Ok()
         .content_type(ContentType::xml())
         .body(body))
@@ -232,12 +197,36 @@ async fn read_limited(
     Ok(body)
 }
 
-/// A protocol refusal (crypto or XML) by its code, which the registry lists.
-fn protocol_error(code: &str, message: String) -> AppError {
-    match ErrorCode::of_door(Doors::WECHAT).find(|c| c.as_str() == code) {
-        Some(code) => AppError::new(code, message),
-        None => AppError::Internal(anyhow::anyhow!(
-            "unregistered protocol error {code}: {message}"
-        )),
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wechat::callback::OpenError;
+    use crate::wechat::crypto::CryptoError;
+
+    #[test]
+    fn every_refusal_of_the_protocol_is_registered_with_its_status() {
+        let errors = [
+            OpenError::MissingParameter("nonce"),
+            OpenError::InvalidTimestamp,
+            OpenError::TimestampOutOfWindow { skew: 301 },
+            OpenError::BodyNotUtf8,
+            OpenError::UnsupportedEncryptType("x".into()),
+            OpenError::InvalidSignature("signature"),
+            OpenError::Crypto(CryptoError::Base64),
+            OpenError::Crypto(CryptoError::CipherLength),
+            OpenError::Crypto(CryptoError::Padding),
+            OpenError::Crypto(CryptoError::MessageLength),
+            OpenError::Crypto(CryptoError::AppId),
+            OpenError::Crypto(CryptoError::Utf8),
+            OpenError::Crypto(CryptoError::KeyEncoding),
+            OpenError::Message(crate::wechat::message::MessageError::Missing("MsgType")),
+        ];
+        for err in errors {
+            let auth = err.is_auth_failure();
+            let refused = refused(err);
+            let status = refused.error_code().http_status();
+            assert_ne!(refused.code(), "internal_error", "{refused}");
+            assert_eq!(status, if auth { 401 } else { 400 }, "{refused}");
+        }
     }
 }
