@@ -122,8 +122,6 @@ pub fn parse(input: &str) -> Result<Element, XmlError> {
             Event::PI(_) => return Err(XmlError("processing instructions are not allowed".into())),
             Event::Decl(_) | Event::Comment(_) => {}
             Event::Eof => break,
-            #[allow(unreachable_patterns)]
-            _ => {}
         }
     }
     if !stack.is_empty() {
