@@ -201,7 +201,7 @@ async fn seed(db: &DatabaseConnection, n: u32, as_of: NaiveDate) -> anyhow::Resu
                 )
                 .await?;
         }
-        let next = push::next_push_date(
+        let next = push::next_trigger(
             &rules,
             birth,
             &computed,
