@@ -201,7 +201,7 @@ async fn seed(db: &DatabaseConnection, n: u32, as_of: NaiveDate) -> anyhow::Resu
                 )
                 .await?;
         }
-        let next = push::next_push_date(
+        let next = push::next_trigger(
             &rules,
             birth,
             &computed,
@@ -289,12 +289,14 @@ async fn run(args: Args) -> anyhow::Result<()> {
     if args.send_only {
         startup::migrate(&db).await?;
         let reset = db
-            .execute_unprepared(
-                "UPDATE push_outbox SET status = 'pending', channel = NULL, template_id = NULL, \
+            .execute_unprepared(&format!(
+                "UPDATE push_outbox SET status = '{pending}', channel = NULL, template_id = NULL, \
                  openid = NULL, allowance_taken = false, attempts = 0, claimed_until = NULL, \
                  claimed_by = NULL, last_error = NULL, wechat_msgid = NULL, sent_at = NULL \
-                 WHERE status <> 'suppressed'",
-            )
+                 WHERE status <> '{suppressed}'",
+                pending = push::OutboxStatus::Pending.as_str(),
+                suppressed = push::OutboxStatus::Suppressed.as_str(),
+            ))
             .await?;
         let _ = writeln!(
             report,

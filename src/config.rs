@@ -58,6 +58,9 @@ pub struct RawSettings {
     #[serde(deserialize_with = "text")]
     pub push_overdue_days: String,
     pub push_catch_up_days: u32,
+    /// `STATE:AFTER_DAYS:EVERY_DAYS,...`; see `domain::push::FollowUpRule`.
+    #[serde(deserialize_with = "text")]
+    pub push_follow_ups: String,
     #[serde(deserialize_with = "text")]
     pub push_plan_time: String,
     #[serde(deserialize_with = "text")]
@@ -95,6 +98,7 @@ impl Default for RawSettings {
             push_lead_days: 3,
             push_overdue_days: "7,30".to_owned(),
             push_catch_up_days: 3,
+            push_follow_ups: "due:0:7,due:28:30,overdue:0:30".to_owned(),
             push_plan_time: "09:00".to_owned(),
             push_quiet_start: "21:00".to_owned(),
             push_quiet_end: "08:00".to_owned(),
@@ -269,11 +273,14 @@ pub struct PushSettings {
     pub quiet: crate::domain::push::QuietHours,
     pub send_rate_per_sec: f64,
     pub batch_size: u32,
-    pub lease: std::time::Duration,
+    /// How long a sender's claim on a row lasts.
+    pub lease: chrono::Duration,
     pub max_attempts: u32,
-    pub retry_base: std::time::Duration,
-    pub retry_max: std::time::Duration,
-    pub quota_pause: std::time::Duration,
+    /// Retry backoff: base × 2^(n-1), capped at max.
+    pub retry_base: chrono::Duration,
+    pub retry_max: chrono::Duration,
+    /// How long a channel pauses after a WeChat quota error.
+    pub quota_pause: chrono::Duration,
     pub templates: crate::domain::push::templates::TemplateSet,
 }
 
@@ -284,9 +291,38 @@ impl Default for PushSettings {
     }
 }
 
+/// `secs` seconds, when within `range`: durations are checked here so that the workers never
+/// meet one they cannot add to a date.
+fn seconds(
+    key: &'static str,
+    secs: u64,
+    range: std::ops::RangeInclusive<u64>,
+    why: &str,
+) -> Result<chrono::Duration, ConfigError> {
+    if !range.contains(&secs) {
+        return Err(ConfigError::Invalid {
+            key,
+            reason: format!(
+                "must be {} to {} seconds ({why}), got {secs}",
+                range.start(),
+                range.end()
+            ),
+        });
+    }
+    i64::try_from(secs)
+        .ok()
+        .and_then(chrono::Duration::try_seconds)
+        .ok_or_else(|| ConfigError::Invalid {
+            key,
+            reason: format!("{secs} seconds is out of range"),
+        })
+}
+
 fn push_settings(raw: &RawSettings) -> Result<PushSettings, ConfigError> {
-    use crate::domain::push::{QuietHours, Rules, parse_hhmm, templates::TemplateSet};
-    use std::time::Duration;
+    use crate::domain::push::{
+        FollowUpRule, QuietHours, Rules, parse_hhmm, templates::TemplateSet,
+    };
+    const DAY: u64 = 24 * 3600;
     let hhmm = |key: &'static str, value: &str| {
         parse_hhmm(value).ok_or_else(|| ConfigError::Invalid {
             key,
@@ -326,12 +362,41 @@ fn push_settings(raw: &RawSettings) -> Result<PushSettings, ConfigError> {
             reason: "must be 1 to 10000".into(),
         });
     }
-    if raw.push_lease_secs < 5 {
+    let lease = seconds(
+        "BABYVAX_PUSH_LEASE_SECS",
+        raw.push_lease_secs,
+        5..=DAY,
+        "it must outlast one send; a crashed sender's rows wait that long",
+    )?;
+    let retry_base = seconds(
+        "BABYVAX_PUSH_RETRY_BASE_SECS",
+        raw.push_retry_base_secs,
+        1..=DAY,
+        "the first retry's delay",
+    )?;
+    let retry_max = seconds(
+        "BABYVAX_PUSH_RETRY_MAX_SECS",
+        raw.push_retry_max_secs,
+        raw.push_retry_base_secs..=7 * DAY,
+        "the longest retry delay, at least the base",
+    )?;
+    let quota_pause = seconds(
+        "BABYVAX_PUSH_QUOTA_PAUSE_SECS",
+        raw.push_quota_pause_secs,
+        1..=7 * DAY,
+        "a channel's pause after a quota error",
+    )?;
+    if raw.push_max_attempts == 0 {
         return Err(ConfigError::Invalid {
-            key: "BABYVAX_PUSH_LEASE_SECS",
-            reason: "must be at least 5 seconds (it must outlast one send)".into(),
+            key: "BABYVAX_PUSH_MAX_ATTEMPTS",
+            reason: "must be at least 1".into(),
         });
     }
+    let follow_ups =
+        FollowUpRule::parse_list(&raw.push_follow_ups).map_err(|reason| ConfigError::Invalid {
+            key: "BABYVAX_PUSH_FOLLOW_UPS",
+            reason,
+        })?;
     let templates = match &raw.push_templates {
         None => Ok(TemplateSet::default()),
         Some(serde_json::Value::String(json)) if json.trim().is_empty() => {
@@ -350,6 +415,7 @@ fn push_settings(raw: &RawSettings) -> Result<PushSettings, ConfigError> {
             lead_days: raw.push_lead_days,
             overdue_days,
             catch_up_days: raw.push_catch_up_days,
+            follow_ups,
         },
         plan_minute: hhmm("BABYVAX_PUSH_PLAN_TIME", &raw.push_plan_time)?,
         quiet: QuietHours {
@@ -358,11 +424,11 @@ fn push_settings(raw: &RawSettings) -> Result<PushSettings, ConfigError> {
         },
         send_rate_per_sec: raw.push_send_rate_per_sec,
         batch_size: raw.push_batch_size,
-        lease: Duration::from_secs(raw.push_lease_secs),
-        max_attempts: raw.push_max_attempts.max(1),
-        retry_base: Duration::from_secs(raw.push_retry_base_secs.max(1)),
-        retry_max: Duration::from_secs(raw.push_retry_max_secs.max(1)),
-        quota_pause: Duration::from_secs(raw.push_quota_pause_secs),
+        lease,
+        max_attempts: raw.push_max_attempts,
+        retry_base,
+        retry_max,
+        quota_pause,
         templates,
     })
 }
@@ -503,6 +569,43 @@ mod tests {
                 .to_string()
                 .contains("BABYVAX_PUSH_PLAN_TIME")
         );
+        for (key, set) in [
+            (
+                "BABYVAX_PUSH_LEASE_SECS",
+                (|r: &mut RawSettings| r.push_lease_secs = 4) as fn(&mut RawSettings),
+            ),
+            ("BABYVAX_PUSH_LEASE_SECS", |r| r.push_lease_secs = u64::MAX),
+            ("BABYVAX_PUSH_LEASE_SECS", |r| {
+                r.push_lease_secs = 10_000_000_000_000
+            }),
+            ("BABYVAX_PUSH_RETRY_BASE_SECS", |r| {
+                r.push_retry_base_secs = 0
+            }),
+            ("BABYVAX_PUSH_RETRY_MAX_SECS", |r| r.push_retry_max_secs = 2),
+            ("BABYVAX_PUSH_QUOTA_PAUSE_SECS", |r| {
+                r.push_quota_pause_secs = u64::MAX
+            }),
+            ("BABYVAX_PUSH_MAX_ATTEMPTS", |r| r.push_max_attempts = 0),
+            ("BABYVAX_PUSH_FOLLOW_UPS", |r| {
+                r.push_follow_ups = "due:0".into()
+            }),
+            ("BABYVAX_PUSH_FOLLOW_UPS", |r| {
+                r.push_follow_ups = "late:0:7".into()
+            }),
+        ] {
+            let mut r = raw();
+            set(&mut r);
+            let err = r.validate().unwrap_err().to_string();
+            assert!(err.contains(key), "{key}: {err}");
+        }
+        assert_eq!(s.push.lease, chrono::Duration::seconds(120));
+        assert_eq!(
+            s.push.rules.follow_ups,
+            crate::domain::push::FollowUpRule::DEFAULTS
+        );
+        let mut r = raw();
+        r.push_follow_ups = String::new();
+        assert!(r.validate().unwrap().push.rules.follow_ups.is_empty());
         let mut r = raw();
         r.push_templates = Some(serde_json::Value::String("{\"vaccine\": 3}".into()));
         assert!(
@@ -630,6 +733,8 @@ mod tests {
         text_setting_jwt_secret: "jwt_secret", "BABYVAX_JWT_SECRET", |r| shown(&r.jwt_secret);
         text_setting_push_overdue_days: "push_overdue_days", "BABYVAX_PUSH_OVERDUE_DAYS",
             |r| Some(r.push_overdue_days.clone());
+        text_setting_push_follow_ups: "push_follow_ups", "BABYVAX_PUSH_FOLLOW_UPS",
+            |r| Some(r.push_follow_ups.clone());
         text_setting_push_plan_time: "push_plan_time", "BABYVAX_PUSH_PLAN_TIME",
             |r| Some(r.push_plan_time.clone());
         text_setting_push_quiet_start: "push_quiet_start", "BABYVAX_PUSH_QUIET_START",

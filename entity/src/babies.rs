@@ -14,8 +14,9 @@ pub struct Model {
     pub sex: Option<String>,
     /// Weeks born before the 40-week term; None for a term birth.
     pub preterm_weeks: Option<i32>,
-    /// The next date on which a dose of the schedule changes status (the push planner's key);
-    /// None when nothing will change any more.
+    /// The next date on which a dose of the schedule changes status (shown to parents; the push
+    /// planner keeps its own `push_schedule.next_push_date`); None when nothing will change any
+    /// more.
     pub next_event_date: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

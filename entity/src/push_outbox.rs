@@ -1,7 +1,8 @@
 //! One row per outbound message (reminders, stage content, campaigns), unique by dedup key.
-//! Status: `pending` → `sent` (→ delivery status from TEMPLATESENDJOBFINISH), or `failed`
-//! (permanent error, with its reason), `undeliverable` (no channel), `suppressed` (the parent's
-//! preferences), `cancelled` (the dose was recorded before the reminder went out).
+//! Status (`babyvax::domain::push::OutboxStatus`): `pending` → `sent` (→ delivery status from
+//! TEMPLATESENDJOBFINISH), or `failed` (permanent error, with its reason), `undeliverable` (no
+//! channel), `suppressed` (the recipient's preferences), `cancelled` (the doses it names were
+//! recorded, or the recipient stopped caring for the baby, before it went out).
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,16 +12,22 @@ pub struct Model {
     pub id: i64,
     #[sea_orm(unique)]
     pub dedup_key: String,
-    /// `due_soon`, `due_today`, `overdue_7`, `overdue_30`, `stage`, `campaign`.
+    /// `due_soon`, `due_today`, `overdue_7`, `overdue_30`, `catch_up`, `follow_up`, `stage`,
+    /// `campaign`.
     pub kind: String,
     pub baby_id: Option<i32>,
     pub member_id: Option<i32>,
     pub follower_id: Option<i32>,
     pub campaign_id: Option<i32>,
+    /// The dose, when the message names exactly one.
     pub vaccine: Option<String>,
     pub dose: Option<i32>,
+    /// Every dose a reminder names, `HepB:2,Polio:1`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub doses: Option<String>,
     pub stage_id: Option<String>,
-    /// The date the message is about (earliest date, complete-by date, stage start).
+    /// The date the message is about (earliest date, complete-by date, planning day of a
+    /// catch-up or follow-up, stage start).
     pub event_date: Option<Date>,
     /// The planning day (Asia/Shanghai) that produced the row.
     pub planned_for: Date,

@@ -1,8 +1,8 @@
 //! `babyvax demo`: the whole push flow in one command, without WeChat credentials. Starts a fake
 //! WeChat and the server on loopback with a throw-away SQLite database, seeds a few families
-//! (babies of different ages and histories; parents who follow the official account, who only
-//! gave subscribe consent, who gave nothing), plans one day, sends, and prints what the fake
-//! WeChat received and the outbox's summary.
+//! (babies of different ages registered that day, some with doses already due; parents who
+//! follow the official account, who only gave subscribe consent, who gave nothing), plans one
+//! day, sends, and prints what the fake WeChat received and the outbox's summary.
 
 use std::fmt::Write as _;
 use std::net::TcpListener;
@@ -32,10 +32,10 @@ pub const DEMO_TEMPLATES: &str = r#"{
   "vaccine": {
     "oa": {"template_id": "OA_VACCINE_REMINDER", "page": "pages/baby/index?id={baby_id}",
            "fields": {"first": "{kind_text}", "keyword1": "{baby_name}",
-                      "keyword2": "{vaccine_name} 第{dose}剂", "keyword3": "{date}",
+                      "keyword2": "{doses}", "keyword3": "{date}",
                       "remark": "接种地点：{clinic}"}},
     "mp": {"template_id": "MP_VACCINE_REMINDER", "page": "pages/baby/index?id={baby_id}",
-           "fields": {"thing1": "{baby_name}", "thing2": "{vaccine_name}", "date3": "{date}",
+           "fields": {"thing1": "{baby_name}", "thing2": "{doses}", "date3": "{date}",
                       "thing4": "{kind_text}"}}
   },
   "stage": {
@@ -60,8 +60,9 @@ pub struct DemoArgs {
     pub serve: bool,
 }
 
-/// The latest birth date before `as_of` for which the planner calls for `kind` on `as_of`,
-/// with only the birth doses recorded: so the demo shows every kind whatever the day.
+/// The latest birth date before `as_of` for which the planner calls for `kind` on `as_of` for a
+/// baby registered that day with only the birth doses recorded: so the demo shows every kind
+/// whatever the day.
 pub fn birth_for(as_of: NaiveDate, kind: Kind, skip: u64) -> Option<NaiveDate> {
     let rules = rules::Rules::default();
     let mut found = 0;
@@ -83,8 +84,16 @@ pub fn birth_for(as_of: NaiveDate, kind: Kind, skip: u64) -> Option<NaiveDate> {
         let Ok(s) = schedule::compute(Edition::current(), &input) else {
             continue;
         };
-        let planned = rules::plan(&rules, birth, &s, &stages::for_birth(birth), as_of);
-        if planned.iter().any(|p| p.kind == kind) {
+        let registered = rules::FollowUp::after_change(as_of);
+        let day = rules::plan_day(
+            &rules,
+            birth,
+            &s,
+            &stages::for_birth(birth),
+            as_of,
+            registered,
+        );
+        if day.messages.iter().any(|p| p.kind == kind) {
             if found == skip {
                 return Some(birth);
             }
@@ -164,7 +173,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 province: Some("浙江"),
             },
             "unfollowed, 2 subscribe consents → subscribe messages",
-            vec![("豆豆", Kind::DueToday, 0), ("朵朵", Kind::Overdue7, 0)],
+            // 朵朵: about 3 months old, registered late: one catch-up names her missing doses.
+            vec![("豆豆", Kind::DueToday, 0), ("朵朵", Kind::CatchUp, 60)],
         ),
         (
             Family {
@@ -176,7 +186,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                 province: Some("北京"),
             },
             "no follow, no consent → undeliverable (the mini-program asks for consent)",
-            vec![("乐乐", Kind::Overdue30, 0)],
+            // About 13 months old, only the birth doses recorded: one catch-up for 12 doses.
+            vec![("乐乐", Kind::CatchUp, 360)],
         ),
     ];
     for (family, story, babies) in &families {

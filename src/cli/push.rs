@@ -1,4 +1,5 @@
-//! `babyvax push run --as-of YYYY-MM-DD [--dry-run]` and `babyvax push status`.
+//! `babyvax push run --as-of YYYY-MM-DD [--dry-run]`, `babyvax push status` and
+//! `babyvax push campaign ...`.
 
 use std::fmt::Write as _;
 use std::sync::Arc;

@@ -1,15 +1,16 @@
 //! The push workers `serve` runs: the planner, once a day at the configured time (Asia/Shanghai),
 //! and the sender, continuously. Several instances may run both: planning is idempotent (the
-//! outbox's dedup key) and senders share the rows through leases.
+//! outbox's dedup key) and senders share the rows through leases. The loops (when to work,
+//! sleep and stop) are here; one planning run or one sending batch is the push service's.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDate, Timelike};
 
-use crate::clock::shanghai;
+use crate::domain::time::shanghai;
 use crate::service::push::planner;
-use crate::service::push::sender::Sender;
+use crate::service::push::sender::{SendReport, Sender};
 use crate::state::AppState;
 
 /// Stops the workers when dropped or told.
@@ -39,7 +40,7 @@ pub fn spawn_with(state: &AppState, poll: Duration) -> anyhow::Result<PushWorker
     let (stop, rx) = tokio::sync::watch::channel(false);
     let sender = Arc::new(Sender::new(state));
     let sender_rx = rx.clone();
-    actix_web::rt::spawn(async move { sender.run(sender_rx).await });
+    actix_web::rt::spawn(async move { send_continuously(&sender, sender_rx).await });
     let planner_state = state.clone();
     actix_web::rt::spawn(async move { plan_daily(planner_state, rx, poll).await });
     tracing::info!(
@@ -48,6 +49,32 @@ pub fn spawn_with(state: &AppState, poll: Duration) -> anyhow::Result<PushWorker
         "push planner and sender started"
     );
     Ok(PushWorkers { stop })
+}
+
+/// Sends what is due, batch after batch; sleeps a second when nothing is (five after an
+/// error); stops when told.
+async fn send_continuously(sender: &Sender, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut pacer = sender.pacer();
+    let mut report = SendReport::default();
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let idle = match sender.batch(&mut pacer, &mut report).await {
+            Ok(0) => Duration::from_secs(1),
+            Ok(_) => Duration::ZERO,
+            Err(e) => {
+                tracing::error!(error = %e, "push sender: batch failed");
+                Duration::from_secs(5)
+            }
+        };
+        if !idle.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(idle) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
 }
 
 async fn plan_daily(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>, poll: Duration) {

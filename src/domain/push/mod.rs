@@ -1,43 +1,38 @@
-//! The push engine's pure rules: which messages a baby's schedule and age call for on a day,
-//! the next day on which anything may be called for, quiet hours, retry backoff, channel choice
-//! and the rendering of our fields onto a WeChat template's keywords. No database, no clock.
-//!
-//! # What is planned, and when (all dates Asia/Shanghai)
-//!
-//! For a dose still to be given (not done, not "not applicable"), with `N` = lead days:
-//! - `due_soon` on `earliest - N` (skipped when `N` is 0 or the dose is already due);
-//! - `due_today` on `earliest`, while the dose is due (not yet overdue);
-//! - `overdue_7`, `overdue_30` on `complete_by + 7` / `+ 30` (configurable), while it is still
-//!   overdue (not given, not past its age limit); then nothing more.
-//!
-//! Stage content: one `stage` message on the day the baby enters one or more stages of
-//! `data/stages/` (those starting on the same day are combined); stages that start at birth are
-//! not pushed (the mini-program's feed shows them).
-//!
-//! A planning run for `as_of` looks at trigger dates in `[from, as_of]`, where `from` is the
-//! baby's stored next push date clamped to `as_of - catch_up_days`: a missed day is caught up,
-//! and a history recorded late does not flood the parent with old reminders.
+//! The push engine's pure rules: which messages a baby's schedule and age call for on a day
+//! ([`plan`]), the texts naming a reminder's doses ([`texts`]), the outbox's states and the
+//! stale-reminder rule ([`outbox`]), quiet hours, preferences, retry backoff, channel choice and
+//! the rendering of our fields onto a WeChat template's keywords ([`templates`]). No database,
+//! no clock.
 
+pub mod outbox;
+pub mod plan;
 pub mod templates;
+pub mod texts;
 
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, Days, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Duration, NaiveTime, TimeZone, Timelike, Utc};
 
-use crate::domain::schedule::{Schedule, Status};
+pub use outbox::{OutboxStatus, Verdict, judge_pending};
+pub use plan::{
+    DayPlan, DoseRef, FollowUp, FollowUpRule, Missing, NamedDose, Planned, Rules, StageStart,
+    next_trigger, plan_day, plan_from,
+};
 
 /// The kinds of message; stored as their snake_case names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     DueSoon,
     DueToday,
     Overdue7,
     Overdue30,
-    /// Any other configured follow-up day is stored as `overdue_<d>`; see [`Kind::overdue`].
+    /// Any other configured overdue day is stored as `overdue_<d>`; see [`Kind::overdue`].
     OverdueOther,
+    /// The first message naming every missing dose after registration or a history change.
+    CatchUp,
+    /// The cadence's message naming every dose still missing.
+    FollowUp,
     Stage,
     Campaign,
 }
@@ -57,17 +52,21 @@ impl Kind {
             Kind::DueSoon => PrefClass::DueSoon,
             Kind::DueToday => PrefClass::DueToday,
             Kind::Overdue7 | Kind::Overdue30 | Kind::OverdueOther => PrefClass::Overdue,
+            Kind::CatchUp | Kind::FollowUp => PrefClass::Missing,
             Kind::Stage => PrefClass::Stage,
             Kind::Campaign => PrefClass::Campaign,
         }
     }
 
-    /// Whether the message is about a dose (and is cancelled when the dose is recorded).
+    /// Whether the message is about doses (and follows their recording).
     pub fn is_dose(self) -> bool {
-        matches!(
-            self,
-            Kind::DueSoon | Kind::DueToday | Kind::Overdue7 | Kind::Overdue30 | Kind::OverdueOther
-        )
+        !matches!(self, Kind::Stage | Kind::Campaign)
+    }
+
+    /// Whether it reminds doses that can be given now (due or overdue): the follow-up cadence
+    /// counts from the last such reminder.
+    pub fn reminds_missing(self) -> bool {
+        self.is_dose() && self != Kind::DueSoon
     }
 }
 
@@ -76,80 +75,11 @@ pub enum PrefClass {
     DueSoon,
     DueToday,
     Overdue,
+    /// Catch-ups and follow-ups name due and overdue doses alike: held only when both the
+    /// due-today and the overdue reminders are switched off.
+    Missing,
     Stage,
     Campaign,
-}
-
-/// The planner's tunables.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rules {
-    /// "Due in N days" reminders; 0 disables them.
-    pub lead_days: u32,
-    /// Overdue follow-ups, days after complete-by (default 7 and 30), then stop.
-    pub overdue_days: Vec<u32>,
-    /// How far back a planning run catches up missed days.
-    pub catch_up_days: u32,
-}
-
-impl Default for Rules {
-    fn default() -> Self {
-        Rules {
-            lead_days: 3,
-            overdue_days: vec![7, 30],
-            catch_up_days: 3,
-        }
-    }
-}
-
-/// A stage of `data/stages/` as it applies to one baby.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StageStart {
-    pub id: String,
-    pub title: String,
-    pub summary: String,
-    pub starts_on: NaiveDate,
-}
-
-/// One message the planner calls for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Planned {
-    pub kind: Kind,
-    /// The stored kind name (`overdue_14` for a follow-up other than 7 and 30).
-    pub kind_name: String,
-    pub vaccine: Option<String>,
-    pub dose: Option<u8>,
-    pub name_zh: Option<String>,
-    /// Stage ids, comma-separated, for `stage`.
-    pub stage_id: Option<String>,
-    pub title: Option<String>,
-    pub summary: Option<String>,
-    /// The day the message is planned for.
-    pub trigger: NaiveDate,
-    /// The date it is about: earliest date, complete-by date, stage start.
-    pub event_date: NaiveDate,
-}
-
-impl Planned {
-    /// The outbox dedup key: (baby, vaccine, dose, kind, date).
-    pub fn dedup_key(&self, baby_id: i32) -> String {
-        format!(
-            "b{baby_id}:{}:{}:{}:{}",
-            self.vaccine.as_deref().unwrap_or("stage"),
-            self.dose.unwrap_or(0),
-            self.kind_name,
-            self.event_date
-        )
-    }
-}
-
-fn kind_name(kind: Kind, overdue_days: u32) -> String {
-    match kind {
-        Kind::DueSoon => "due_soon".into(),
-        Kind::DueToday => "due_today".into(),
-        Kind::Stage => "stage".into(),
-        Kind::Campaign => "campaign".into(),
-        Kind::Overdue7 | Kind::Overdue30 | Kind::OverdueOther => format!("overdue_{overdue_days}"),
-    }
 }
 
 /// Parses a stored kind name.
@@ -159,149 +89,13 @@ pub fn parse_kind(name: &str) -> Option<Kind> {
         "due_today" => Some(Kind::DueToday),
         "overdue_7" => Some(Kind::Overdue7),
         "overdue_30" => Some(Kind::Overdue30),
+        "catch_up" => Some(Kind::CatchUp),
+        "follow_up" => Some(Kind::FollowUp),
         "stage" => Some(Kind::Stage),
         "campaign" => Some(Kind::Campaign),
         other if other.starts_with("overdue_") => Some(Kind::OverdueOther),
         _ => None,
     }
-}
-
-fn minus(date: NaiveDate, days: u32) -> Option<NaiveDate> {
-    date.checked_sub_days(Days::new(u64::from(days)))
-}
-
-fn plus(date: NaiveDate, days: u32) -> Option<NaiveDate> {
-    date.checked_add_days(Days::new(u64::from(days)))
-}
-
-/// Every (kind, trigger date, event date) a pending dose can ever call for.
-fn dose_triggers(
-    rules: &Rules,
-    earliest: Option<NaiveDate>,
-    complete_by: Option<NaiveDate>,
-) -> Vec<(Kind, u32, NaiveDate, NaiveDate)> {
-    let mut out = Vec::new();
-    if let Some(earliest) = earliest {
-        if rules.lead_days > 0
-            && let Some(t) = minus(earliest, rules.lead_days)
-        {
-            out.push((Kind::DueSoon, 0, t, earliest));
-        }
-        out.push((Kind::DueToday, 0, earliest, earliest));
-    }
-    if let Some(cb) = complete_by {
-        for &d in &rules.overdue_days {
-            if let Some(t) = plus(cb, d) {
-                out.push((Kind::overdue(d), d, t, cb));
-            }
-        }
-    }
-    out
-}
-
-/// Stages entered after birth, grouped by start day.
-fn stage_groups(stages: &[StageStart], birth: NaiveDate) -> Vec<(NaiveDate, Vec<&StageStart>)> {
-    let mut groups: Vec<(NaiveDate, Vec<&StageStart>)> = Vec::new();
-    let mut sorted: Vec<&StageStart> = stages.iter().filter(|s| s.starts_on > birth).collect();
-    sorted.sort_by_key(|s| s.starts_on);
-    for stage in sorted {
-        match groups.last_mut() {
-            Some((day, members)) if *day == stage.starts_on => members.push(stage),
-            _ => groups.push((stage.starts_on, vec![stage])),
-        }
-    }
-    groups
-}
-
-/// The messages due for a baby on trigger days `from..=schedule.as_of`. `schedule` must be
-/// computed as of the planning day.
-pub fn plan(
-    rules: &Rules,
-    birth: NaiveDate,
-    schedule: &Schedule,
-    stages: &[StageStart],
-    from: NaiveDate,
-) -> Vec<Planned> {
-    let as_of = schedule.as_of;
-    let window = |t: NaiveDate| from <= t && t <= as_of;
-    let mut out = Vec::new();
-    for dose in &schedule.doses {
-        if !matches!(
-            dose.status,
-            Status::NotYetDue | Status::Due | Status::Overdue
-        ) {
-            continue;
-        }
-        for (kind, days, trigger, event) in dose_triggers(rules, dose.earliest, dose.complete_by) {
-            let still_relevant = match kind {
-                Kind::DueSoon => dose.status == Status::NotYetDue,
-                Kind::DueToday => dose.status == Status::Due,
-                _ => dose.status == Status::Overdue,
-            };
-            if still_relevant && window(trigger) {
-                out.push(Planned {
-                    kind,
-                    kind_name: kind_name(kind, days),
-                    vaccine: Some(dose.vaccine.clone()),
-                    dose: Some(dose.dose),
-                    name_zh: Some(dose.name_zh.clone()),
-                    stage_id: None,
-                    title: None,
-                    summary: None,
-                    trigger,
-                    event_date: event,
-                });
-            }
-        }
-    }
-    for (day, group) in stage_groups(stages, birth) {
-        if window(day) {
-            let ids: Vec<&str> = group.iter().map(|s| s.id.as_str()).collect();
-            let titles: Vec<&str> = group.iter().map(|s| s.title.as_str()).collect();
-            out.push(Planned {
-                kind: Kind::Stage,
-                kind_name: kind_name(Kind::Stage, 0),
-                vaccine: None,
-                dose: None,
-                name_zh: None,
-                stage_id: Some(ids.join(",")),
-                title: Some(titles.join("；")),
-                summary: group.first().map(|s| s.summary.clone()),
-                trigger: day,
-                event_date: day,
-            });
-        }
-    }
-    out.sort_by(|a, b| {
-        (a.trigger, a.kind, &a.vaccine, a.dose).cmp(&(b.trigger, b.kind, &b.vaccine, b.dose))
-    });
-    out
-}
-
-/// The first day after `after` on which [`plan`] may call for something, or None when nothing
-/// will ever be planned again. Dates of pending doses do not depend on the day they are computed
-/// on, so a schedule computed on any day before that one gives the same answer.
-pub fn next_push_date(
-    rules: &Rules,
-    birth: NaiveDate,
-    schedule: &Schedule,
-    stages: &[StageStart],
-    after: NaiveDate,
-) -> Option<NaiveDate> {
-    let doses = schedule
-        .doses
-        .iter()
-        .filter(|d| matches!(d.status, Status::NotYetDue | Status::Due | Status::Overdue))
-        .flat_map(|d| dose_triggers(rules, d.earliest, d.complete_by))
-        .map(|(_, _, trigger, _)| trigger);
-    let stages = stage_groups(stages, birth).into_iter().map(|(day, _)| day);
-    doses.chain(stages).filter(|t| *t > after).min()
-}
-
-/// Where a planning run starts for a baby whose stored next push date is `stored`.
-pub fn plan_from(rules: &Rules, stored: NaiveDate, as_of: NaiveDate) -> NaiveDate {
-    let floor = minus(as_of, rules.catch_up_days).unwrap_or(as_of);
-    stored.max(floor)
 }
 
 /// Quiet hours in Asia/Shanghai, as minutes after midnight; `start == end` means none.
@@ -391,6 +185,7 @@ impl Preferences {
                 PrefClass::DueSoon => self.due_soon,
                 PrefClass::DueToday => self.due_today,
                 PrefClass::Overdue => self.overdue,
+                PrefClass::Missing => self.due_today || self.overdue,
                 PrefClass::Stage => self.stage,
                 PrefClass::Campaign => self.campaign,
             }

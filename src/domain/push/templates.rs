@@ -9,15 +9,17 @@
 //! ```json
 //! {"vaccine": {
 //!    "oa": {"template_id": "TPL_OA", "page": "pages/baby/index?id={baby_id}",
-//!           "fields": {"first": "{title}", "keyword1": "{baby_name}", "keyword2": "{vaccine_name} 第{dose}剂",
+//!           "fields": {"first": "{title}", "keyword1": "{baby_name}", "keyword2": "{doses}",
 //!                      "keyword3": "{date}", "remark": "{clinic}"}},
-//!    "mp": {"template_id": "TPL_MP", "fields": {"thing1": "{baby_name}", "thing2": "{vaccine_name}",
+//!    "mp": {"template_id": "TPL_MP", "fields": {"thing1": "{baby_name}", "thing2": "{doses}",
 //!                                               "date3": "{date}", "thing4": "{clinic}"}}}}
 //! ```
 //!
-//! Placeholders: `baby_name`, `baby_id`, `vaccine`, `vaccine_name`, `dose`, `date`, `clinic`,
-//! `title`, `summary`, `kind_text`. Subscribe keywords are cut to WeChat's limits (`thing` 20
-//! characters, `name` 10, `phrase` 5) so a long baby name cannot make the send fail.
+//! Placeholders: `baby_name`, `baby_id`, `doses`, `dose_count`, `vaccine`, `vaccine_name`,
+//! `dose` (the dose fields of a reminder: [`super::texts`]), `date`, `clinic`, `title`,
+//! `summary`, `kind_text`. Subscribe keywords are cut to WeChat's limits (`thing` 20
+//! characters, `name` 10, `phrase` 5) so a long baby name or dose list cannot make the send
+//! fail.
 
 use std::collections::BTreeMap;
 

@@ -189,7 +189,7 @@ pub async fn create(
     .insert(&txn)
     .await?;
     let schedule = schedule::compute_stored(&baby, &History::default(), today)?;
-    let baby = schedule::store_next_event_date(&txn, baby, &schedule).await?;
+    let baby = schedule::store_next_event_date(&txn, baby, &schedule, now).await?;
     txn.commit().await?;
     Ok(view(baby, CaregiverRole::Owner, Vec::new()))
 }
@@ -268,7 +268,7 @@ pub async fn update(
     active.preterm_weeks = Set(changed.preterm_weeks);
     active.updated_at = Set(now);
     let baby = active.update(&txn).await?;
-    let baby = schedule::store_next_event_date(&txn, baby, &schedule).await?;
+    let baby = schedule::store_next_event_date(&txn, baby, &schedule, now).await?;
     txn.commit().await?;
     Ok(view(baby, role, history.opt_ins))
 }

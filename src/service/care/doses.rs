@@ -160,7 +160,7 @@ pub async fn add_dose(
     .insert(&txn)
     .await
     .map_err(duplicate)?;
-    store_next_event_date(&txn, baby, &schedule).await?;
+    store_next_event_date(&txn, baby, &schedule, now).await?;
     txn.commit().await?;
     Ok(dose_view(inserted))
 }
@@ -224,7 +224,7 @@ pub async fn correct_dose(
     active.clinic = Set(corrected.clinic);
     active.updated_at = Set(now);
     let updated = active.update(&txn).await.map_err(duplicate)?;
-    store_next_event_date(&txn, baby, &schedule).await?;
+    store_next_event_date(&txn, baby, &schedule, now).await?;
     txn.commit().await?;
     Ok(dose_view(updated))
 }
@@ -251,7 +251,7 @@ pub async fn delete_dose(
     }
     let history = load_history(&txn, baby_id).await?;
     let schedule = compute_stored(&baby, &history, today)?;
-    store_next_event_date(&txn, baby, &schedule).await?;
+    store_next_event_date(&txn, baby, &schedule, now).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -112,7 +112,7 @@ pub async fn set_opt_ins(
         opt_ins: vaccines.clone(),
     };
     let schedule = compute_input(&baby, &history, today)?;
-    let baby = store_next_event_date(&txn, baby, &schedule).await?;
+    let baby = store_next_event_date(&txn, baby, &schedule, now).await?;
     txn.commit().await?;
     Ok(OptInsView {
         vaccines,

@@ -1,8 +1,9 @@
 //! A baby's schedule as the engine computes it from the recorded history: the edition and its
-//! catalogue, the history loader, the schedule view, and the `next_event_date` (with the push
-//! engine's next push date) that every change of the history stores in its transaction.
+//! catalogue, the history loader, the schedule view, and what every change of a baby's history
+//! or details stores in its transaction ([`store_next_event_date`]): the baby's next event date
+//! and the push engine's follow of the change.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{babies, doses};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -351,14 +352,16 @@ pub fn compute_stored(
     })
 }
 
-/// Stores `schedule`'s next event date on the baby (computed as of today).
+/// After a change made at `now`: stores `schedule`'s next event date on the baby (`schedule`
+/// computed as of today), and lets the push engine follow the change (its index, the baby's
+/// unsent reminders, a catch-up of the doses still missing).
 pub async fn store_next_event_date<C: ConnectionTrait>(
     db: &C,
     baby: babies::Model,
     schedule: &Schedule,
+    now: DateTime<Utc>,
 ) -> Result<babies::Model, AppError> {
-    // The push engine's index and unsent reminders follow every schedule change.
-    crate::service::push::on_schedule_changed(db, baby.id, schedule).await?;
+    crate::service::push::on_schedule_changed(db, baby.id, schedule, now).await?;
     let next = schedule::next_event_date(schedule);
     if baby.next_event_date == next {
         return Ok(baby);

@@ -11,15 +11,14 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
-use entity::{babies, followers, members, push_campaigns, push_outbox};
-use sea_orm::sea_query::OnConflict;
+use entity::{babies, followers, members, push_campaigns};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
     TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
-use super::status;
+use super::outbox::{self, About, NewMessage, Recipient};
 use crate::config::PushSettings;
 use crate::error::{AppError, ErrorCode};
 use crate::service::support::required_text;
@@ -61,13 +60,6 @@ pub struct CampaignResult {
     pub followers: u64,
     /// Rows put into the outbox (0 in a dry run).
     pub queued: u64,
-}
-
-/// A recipient: a member, or a follower who is not a member.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Recipient {
-    Member(i32),
-    Follower(i32),
 }
 
 fn channel_matches(f: &followers::Model, channel: &str) -> bool {
@@ -250,60 +242,28 @@ pub async fn run(
         "kind_text": input.title.trim(),
         "baby_name": "",
         "date": as_of.to_string(),
-    })
-    .to_string();
+    });
     let not_before = settings.quiet.not_before(now);
-    let rows: Vec<push_outbox::ActiveModel> = list
+    let messages = list
         .iter()
-        .map(|r| {
-            let (member_id, follower_id, key) = match r {
-                Recipient::Member(id) => (Some(*id), None, format!("c{}:m{id}", campaign.id)),
-                Recipient::Follower(id) => (None, Some(*id), format!("c{}:f{id}", campaign.id)),
-            };
-            push_outbox::ActiveModel {
-                dedup_key: Set(key),
-                kind: Set("campaign".into()),
-                baby_id: Set(None),
-                member_id: Set(member_id),
-                follower_id: Set(follower_id),
-                campaign_id: Set(Some(campaign.id)),
-                vaccine: Set(None),
-                dose: Set(None),
-                stage_id: Set(None),
-                event_date: Set(None),
-                planned_for: Set(as_of),
-                payload: Set(payload.clone()),
-                status: Set(status::PENDING.into()),
-                channel: Set(None),
-                template_id: Set(None),
-                openid: Set(None),
-                allowance_taken: Set(false),
-                attempts: Set(0),
-                not_before: Set(not_before),
-                claimed_until: Set(None),
-                claimed_by: Set(None),
-                error_code: Set(None),
-                last_error: Set(None),
-                wechat_msgid: Set(None),
-                delivery_status: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                sent_at: Set(None),
-                ..Default::default()
-            }
+        .map(|r| NewMessage {
+            dedup_key: match r {
+                Recipient::Member(id) => format!("c{}:m{id}", campaign.id),
+                Recipient::Follower(id) => format!("c{}:f{id}", campaign.id),
+            },
+            kind: "campaign".into(),
+            recipient: *r,
+            payload: payload.clone(),
+            planned_for: as_of,
+            not_before,
+            held: None,
+            about: About {
+                campaign_id: Some(campaign.id),
+                ..About::default()
+            },
         })
         .collect();
-    let mut queued = 0;
-    for chunk in rows.chunks(200) {
-        queued += push_outbox::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                OnConflict::column(push_outbox::Column::DedupKey)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
-    }
+    let queued = outbox::enqueue(&txn, messages, now).await?;
     txn.commit().await?;
     Ok(CampaignResult {
         campaign_id: Some(campaign.id),

@@ -1,8 +1,9 @@
 //! The push engine over the database: the planner (messages due on a day, from each baby's
-//! next push date), the outbox and its sender, parents' preferences, operator campaigns, and
-//! the hook the baby and dose services call when a baby's schedule changes.
+//! next push date), the outbox (the one way in for every message) and its sender, parents'
+//! preferences, operator campaigns, and the hooks the care services call when a baby's schedule
+//! or its caregivers change.
 //!
-//! Pure rules are in `crate::domain::push`; workers in `crate::jobs::push`.
+//! Pure rules are in `crate::domain::push`; the workers' loops in `crate::jobs::push`.
 
 pub mod campaigns;
 pub mod outbox;
@@ -11,97 +12,137 @@ pub mod preferences;
 pub mod sender;
 pub mod stages;
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use entity::{push_outbox, push_schedule};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Set,
+};
 
-use crate::domain::push::parse_kind;
-use crate::domain::schedule::{Schedule, Status};
+use crate::domain::push::texts::dose_fields;
+use crate::domain::push::{FollowUp, OutboxStatus, Verdict, judge_pending, parse_kind};
+use crate::domain::schedule::Schedule;
 use crate::error::AppError;
 
-/// Outbox statuses.
-pub mod status {
-    pub const PENDING: &str = "pending";
-    pub const SENT: &str = "sent";
-    pub const FAILED: &str = "failed";
-    pub const UNDELIVERABLE: &str = "undeliverable";
-    pub const SUPPRESSED: &str = "suppressed";
-    pub const CANCELLED: &str = "cancelled";
-}
-
-fn midnight_utc(day: NaiveDate) -> chrono::DateTime<Utc> {
-    crate::clock::shanghai()
-        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
-}
-
 /// Called (inside their transaction) by the services that change a baby's doses, opt-ins or
-/// details, with the schedule as of today: cancels unsent reminders the change made wrong (the
-/// dose is now recorded or not applicable, or its dates moved), and makes the planner look at
-/// the baby again from today.
+/// details, with the schedule as of today and the time of the change: unsent reminders the
+/// change made wrong are cancelled or narrowed to the doses that still need them (the rule:
+/// [`judge_pending`]), and the planner looks at the baby again from today, with a catch-up of
+/// the doses still missing.
 pub async fn on_schedule_changed<C: ConnectionTrait>(
     db: &C,
     baby_id: i32,
     schedule: &Schedule,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let today = schedule.as_of;
+    // The planner looks at the baby again from today (never later than it already would), and
+    // names what is missing then. First: on PostgreSQL this waits for a planner holding the
+    // baby's row, so the reminders it planned are judged below.
+    let existing = push_schedule::Entity::find_by_id(baby_id).one(db).await?;
+    let next = existing
+        .and_then(|row| row.next_push_date)
+        .map_or(today, |d| d.min(today));
+    let follow_up = FollowUp::after_change(today);
+    push_schedule::Entity::insert(push_schedule::ActiveModel {
+        baby_id: Set(baby_id),
+        next_push_date: Set(Some(next)),
+        follow_up_on: Set(follow_up.on),
+        catch_up: Set(follow_up.catch_up),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(push_schedule::Column::BabyId)
+            .update_columns([
+                push_schedule::Column::NextPushDate,
+                push_schedule::Column::FollowUpOn,
+                push_schedule::Column::CatchUp,
+                push_schedule::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
     let pending = push_outbox::Entity::find()
         .filter(push_outbox::Column::BabyId.eq(baby_id))
-        .filter(push_outbox::Column::Status.eq(status::PENDING))
+        .filter(push_outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
         .all(db)
         .await?;
-    let stale: Vec<i64> = pending
-        .iter()
-        .filter(|row| parse_kind(&row.kind).is_some_and(|k| k.is_dose()))
-        .filter(|row| {
-            let dose = schedule.doses.iter().find(|d| {
-                Some(&d.vaccine) == row.vaccine.as_ref() && Some(i32::from(d.dose)) == row.dose
-            });
-            // Still right only while the dose is pending and the row's date is still its date.
-            !dose.is_some_and(|d| {
-                matches!(d.status, Status::NotYetDue | Status::Due | Status::Overdue)
-                    && (row.event_date == d.earliest || row.event_date == d.complete_by)
-            })
-        })
-        .map(|row| row.id)
-        .collect();
-    if !stale.is_empty() {
-        push_outbox::Entity::update_many()
-            .col_expr(push_outbox::Column::Status, Expr::value(status::CANCELLED))
-            .col_expr(
-                push_outbox::Column::LastError,
-                Expr::value("schedule_changed: dose recorded or its dates moved"),
-            )
-            .filter(push_outbox::Column::Id.is_in(stale))
-            .filter(push_outbox::Column::Status.eq(status::PENDING))
-            .exec(db)
-            .await?;
+    let mut stale = Vec::new();
+    for row in pending {
+        let Some(kind) = parse_kind(&row.kind) else {
+            continue;
+        };
+        let doses = outbox::row_doses(&row);
+        match judge_pending(kind, row.event_date, &doses, schedule) {
+            Verdict::Keep => {}
+            Verdict::Cancel => stale.push(row.id),
+            Verdict::Narrow(still) => {
+                let mut payload = serde_json::from_str::<serde_json::Value>(&row.payload)
+                    .ok()
+                    .and_then(|v| v.as_object().cloned())
+                    .unwrap_or_default();
+                let event_date = row.event_date.unwrap_or(row.planned_for);
+                dose_fields(kind, &still, event_date, row.planned_for).write_into(&mut payload);
+                let ids: Vec<_> = still.iter().map(|d| d.id.clone()).collect();
+                let (vaccine, dose) = match ids.as_slice() {
+                    [one] => (Some(one.vaccine.clone()), Some(i32::from(one.dose))),
+                    _ => (None, None),
+                };
+                let mut active: push_outbox::ActiveModel = row.into();
+                active.doses = Set(Some(crate::domain::push::DoseRef::join(&ids)));
+                active.vaccine = Set(vaccine);
+                active.dose = Set(dose);
+                active.payload = Set(serde_json::Value::Object(payload).to_string());
+                active.updated_at = Set(now);
+                active.update(db).await?;
+            }
+        }
     }
-    // The planner looks at the baby again from today (never later than it already would).
-    let existing = push_schedule::Entity::find_by_id(baby_id).one(db).await?;
-    let keep = existing
-        .as_ref()
-        .and_then(|row| row.next_push_date)
-        .is_some_and(|d| d <= today);
-    if !keep {
-        push_schedule::Entity::insert(push_schedule::ActiveModel {
-            baby_id: Set(baby_id),
-            next_push_date: Set(Some(today)),
-            updated_at: Set(midnight_utc(today)),
-        })
-        .on_conflict(
-            OnConflict::column(push_schedule::Column::BabyId)
-                .update_columns([
-                    push_schedule::Column::NextPushDate,
-                    push_schedule::Column::UpdatedAt,
-                ])
-                .to_owned(),
+    if !stale.is_empty() {
+        let rows = Condition::all().add(push_outbox::Column::Id.is_in(stale));
+        cancel_pending(
+            db,
+            rows,
+            "schedule_changed: doses recorded or their dates moved",
+            now,
         )
-        .exec_without_returning(db)
         .await?;
     }
+    Ok(())
+}
+
+/// Called (inside its transaction) when `member_id` stops caring for the baby: what was planned
+/// for them about it is not sent.
+pub async fn on_caregiver_removed<C: ConnectionTrait>(
+    db: &C,
+    baby_id: i32,
+    member_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let theirs = Condition::all()
+        .add(push_outbox::Column::BabyId.eq(baby_id))
+        .add(push_outbox::Column::MemberId.eq(member_id));
+    cancel_pending(db, theirs, "caregiver_removed", now).await
+}
+
+/// Cancels the pending rows `rows` selects, giving `reason`.
+async fn cancel_pending<C: ConnectionTrait>(
+    db: &C,
+    rows: Condition,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    push_outbox::Entity::update_many()
+        .col_expr(
+            push_outbox::Column::Status,
+            Expr::value(OutboxStatus::Cancelled.as_str()),
+        )
+        .col_expr(push_outbox::Column::LastError, Expr::value(reason))
+        .col_expr(push_outbox::Column::UpdatedAt, Expr::value(now))
+        .filter(rows)
+        .filter(push_outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
+        .exec(db)
+        .await?;
     Ok(())
 }

@@ -1,5 +1,7 @@
-//! The outbox table's operations: claiming rows with a lease, recording outcomes, delivery
-//! reports from TEMPLATESENDJOBFINISH, and the summary `babyvax push status` prints.
+//! The outbox table's operations: putting messages in ([`enqueue`], the one way in, for
+//! reminders, campaigns and whatever else sends), claiming rows with a lease, recording
+//! outcomes, delivery reports from TEMPLATESENDJOBFINISH, and the summary `babyvax push status`
+//! prints.
 //!
 //! Claiming: one statement marks up to `limit` due, unclaimed (or lease-expired) pending rows
 //! with this claim's token and lease end, and returns their ids. On PostgreSQL the inner select
@@ -8,25 +10,144 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::push_outbox;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Statement, Value,
+    QueryFilter, QueryOrder, Set, Statement, Value,
 };
 use serde::Serialize;
 
-use super::status;
+use crate::domain::push::{DoseRef, OutboxStatus};
 use crate::error::AppError;
 
+/// Who a message goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Recipient {
+    /// A mini-program member (reached through their follower, or a subscribe allowance).
+    Member(i32),
+    /// An official-account follower who is not a member.
+    Follower(i32),
+}
+
+/// What a message is about, for cancelling, narrowing and listing it; all optional.
+#[derive(Debug, Clone, Default)]
+pub struct About {
+    pub baby_id: Option<i32>,
+    pub campaign_id: Option<i32>,
+    /// The doses a reminder names.
+    pub doses: Vec<DoseRef>,
+    pub stage_id: Option<String>,
+    /// The date it is about (a dose's earliest or complete-by date, a stage's start ...).
+    pub event_date: Option<NaiveDate>,
+}
+
+/// A message for the outbox: what the caller chooses. Every new row starts the same way
+/// otherwise: pending (or suppressed when `held`), no channel yet, no attempts.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Unique: a second message with a key already in the outbox is not added.
+    pub dedup_key: String,
+    /// The stored kind name (`due_today`, `campaign` ...).
+    pub kind: String,
+    pub recipient: Recipient,
+    /// Our template fields (see `domain::push::templates`).
+    pub payload: serde_json::Value,
+    /// The day (Asia/Shanghai) the message was planned for.
+    pub planned_for: NaiveDate,
+    /// Not sent before (the end of the recipient's quiet hours ...).
+    pub not_before: DateTime<Utc>,
+    /// Held back by the recipient's preferences: kept as `suppressed` with this reason.
+    pub held: Option<String>,
+    pub about: About,
+}
+
+impl NewMessage {
+    fn row(self, now: DateTime<Utc>) -> push_outbox::ActiveModel {
+        let (member_id, follower_id) = match self.recipient {
+            Recipient::Member(id) => (Some(id), None),
+            Recipient::Follower(id) => (None, Some(id)),
+        };
+        let about = self.about;
+        // One dose also in the plain columns, for readers of one-dose messages.
+        let (vaccine, dose) = match about.doses.as_slice() {
+            [one] => (Some(one.vaccine.clone()), Some(i32::from(one.dose))),
+            _ => (None, None),
+        };
+        let status = if self.held.is_some() {
+            OutboxStatus::Suppressed
+        } else {
+            OutboxStatus::Pending
+        };
+        push_outbox::ActiveModel {
+            dedup_key: Set(self.dedup_key),
+            kind: Set(self.kind),
+            baby_id: Set(about.baby_id),
+            member_id: Set(member_id),
+            follower_id: Set(follower_id),
+            campaign_id: Set(about.campaign_id),
+            vaccine: Set(vaccine),
+            dose: Set(dose),
+            doses: Set((!about.doses.is_empty()).then(|| DoseRef::join(&about.doses))),
+            stage_id: Set(about.stage_id),
+            event_date: Set(about.event_date),
+            planned_for: Set(self.planned_for),
+            payload: Set(self.payload.to_string()),
+            status: Set(status.as_str().to_owned()),
+            channel: Set(None),
+            template_id: Set(None),
+            openid: Set(None),
+            allowance_taken: Set(false),
+            attempts: Set(0),
+            not_before: Set(self.not_before),
+            claimed_until: Set(None),
+            claimed_by: Set(None),
+            error_code: Set(None),
+            last_error: Set(self.held),
+            wechat_msgid: Set(None),
+            delivery_status: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            sent_at: Set(None),
+            ..Default::default()
+        }
+    }
+}
+
+/// Rows per INSERT: about 30 values a row stays far below either database's parameter limit.
+const ENQUEUE_CHUNK: usize = 200;
+
+/// Puts messages into the outbox; a message whose dedup key is already there (an earlier run,
+/// or another instance racing us) is left out. Answers how many were new.
+pub async fn enqueue<C: ConnectionTrait>(
+    db: &C,
+    messages: Vec<NewMessage>,
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
+    let mut rows = messages.into_iter().map(|m| m.row(now)).peekable();
+    let mut added = 0;
+    while rows.peek().is_some() {
+        let chunk: Vec<push_outbox::ActiveModel> = rows.by_ref().take(ENQUEUE_CHUNK).collect();
+        added += push_outbox::Entity::insert_many(chunk)
+            .on_conflict(
+                OnConflict::column(push_outbox::Column::DedupKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(added)
+}
+
 const CLAIM_SQL_POSTGRES: &str = "UPDATE push_outbox SET claimed_until = $1, claimed_by = $2 \
-     WHERE id IN (SELECT id FROM push_outbox WHERE status = 'pending' AND not_before <= $3 \
+     WHERE id IN (SELECT id FROM push_outbox WHERE status = $5 AND not_before <= $3 \
      AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY not_before, id LIMIT $4 \
      FOR UPDATE SKIP LOCKED) RETURNING id";
 
 const CLAIM_SQL_SQLITE: &str = "UPDATE push_outbox SET claimed_until = ?, claimed_by = ? \
-     WHERE id IN (SELECT id FROM push_outbox WHERE status = 'pending' AND not_before <= ? \
+     WHERE id IN (SELECT id FROM push_outbox WHERE status = ? AND not_before <= ? \
      AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY not_before, id LIMIT ?) \
      RETURNING id";
 
@@ -40,6 +161,7 @@ pub async fn claim(
 ) -> Result<Vec<push_outbox::Model>, AppError> {
     let backend = db.get_database_backend();
     let limit = i64::from(limit);
+    let pending = OutboxStatus::Pending.as_str();
     let stmt = match backend {
         DatabaseBackend::Postgres => Statement::from_sql_and_values(
             backend,
@@ -49,6 +171,7 @@ pub async fn claim(
                 Value::from(token),
                 Value::from(now),
                 Value::from(limit),
+                Value::from(pending),
             ],
         ),
         _ => Statement::from_sql_and_values(
@@ -57,6 +180,7 @@ pub async fn claim(
             [
                 Value::from(lease_until),
                 Value::from(token),
+                Value::from(pending),
                 Value::from(now),
                 Value::from(now),
                 Value::from(limit),
@@ -81,24 +205,28 @@ pub async fn claim(
         .await?)
 }
 
-/// Renews the lease on one claimed row just before it is sent. False when the row is no longer
-/// ours to send (lease lost, or cancelled because its dose was recorded meanwhile).
+/// Renews the lease on one claimed row just before it is sent, and answers the row as it is
+/// now (a reminder narrowed since the claim names fewer doses). None when the row is no longer
+/// ours to send (lease lost, or cancelled because its doses were recorded meanwhile).
 pub async fn renew(
     db: &DatabaseConnection,
     id: i64,
     token: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-) -> Result<bool, AppError> {
+) -> Result<Option<push_outbox::Model>, AppError> {
     let res = push_outbox::Entity::update_many()
         .col_expr(push_outbox::Column::ClaimedUntil, Expr::value(lease_until))
         .filter(push_outbox::Column::Id.eq(id))
         .filter(push_outbox::Column::ClaimedBy.eq(token))
-        .filter(push_outbox::Column::Status.eq(status::PENDING))
+        .filter(push_outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
         .filter(push_outbox::Column::ClaimedUntil.gt(now))
         .exec(db)
         .await?;
-    Ok(res.rows_affected == 1)
+    if res.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(push_outbox::Entity::find_by_id(id).one(db).await?)
 }
 
 /// What became of one send attempt.
@@ -149,7 +277,10 @@ pub async fn record(
             openid,
             msgid,
         } => update
-            .col_expr(push_outbox::Column::Status, Expr::value(status::SENT))
+            .col_expr(
+                push_outbox::Column::Status,
+                Expr::value(OutboxStatus::Sent.as_str()),
+            )
             .col_expr(push_outbox::Column::Channel, Expr::value(*channel))
             .col_expr(
                 push_outbox::Column::TemplateId,
@@ -175,19 +306,25 @@ pub async fn record(
                 }),
             ),
         Outcome::Failed { code, reason } => update
-            .col_expr(push_outbox::Column::Status, Expr::value(status::FAILED))
+            .col_expr(
+                push_outbox::Column::Status,
+                Expr::value(OutboxStatus::Failed.as_str()),
+            )
             .col_expr(push_outbox::Column::ErrorCode, Expr::value(*code))
             .col_expr(push_outbox::Column::LastError, Expr::value(reason.clone()))
             .col_expr(push_outbox::Column::Attempts, Expr::value(attempts)),
         Outcome::Undeliverable(reason) => update
             .col_expr(
                 push_outbox::Column::Status,
-                Expr::value(status::UNDELIVERABLE),
+                Expr::value(OutboxStatus::Undeliverable.as_str()),
             )
             .col_expr(push_outbox::Column::Channel, Expr::value("none"))
             .col_expr(push_outbox::Column::LastError, Expr::value(reason.clone())),
         Outcome::Suppressed(reason) => update
-            .col_expr(push_outbox::Column::Status, Expr::value(status::SUPPRESSED))
+            .col_expr(
+                push_outbox::Column::Status,
+                Expr::value(OutboxStatus::Suppressed.as_str()),
+            )
             .col_expr(push_outbox::Column::LastError, Expr::value(reason.clone())),
     };
     update
@@ -198,8 +335,8 @@ pub async fn record(
     Ok(())
 }
 
-/// Marks a row as paid for by a subscribe allowance, so a retry does not spend another.
-/// Records on a claimed row that an allowance was spent for it; false when the claim is lost.
+/// Records on a claimed row that a subscribe allowance was spent for it (so a retry does not
+/// spend another); false when the claim is lost.
 pub async fn mark_allowance_taken<C: ConnectionTrait>(
     db: &C,
     id: i64,
@@ -248,7 +385,7 @@ pub async fn undeliverable_for_member<C: ConnectionTrait>(
 ) -> Result<Vec<push_outbox::Model>, AppError> {
     Ok(push_outbox::Entity::find()
         .filter(push_outbox::Column::MemberId.eq(member_id))
-        .filter(push_outbox::Column::Status.eq(status::UNDELIVERABLE))
+        .filter(push_outbox::Column::Status.eq(OutboxStatus::Undeliverable.as_str()))
         .order_by_desc(push_outbox::Column::Id)
         .all(db)
         .await?)
@@ -259,14 +396,33 @@ pub async fn undeliverable_for_member<C: ConnectionTrait>(
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct UndeliveredMessage {
     pub id: i64,
-    /// `due_soon`, `due_today`, `overdue_7`, `overdue_30`, `stage`, `campaign`.
+    /// `due_soon`, `due_today`, `overdue_7`, `overdue_30`, `catch_up`, `follow_up`, `stage`,
+    /// `campaign`.
     pub kind: String,
     pub baby_id: Option<i32>,
+    /// The dose, when the message names exactly one (see `doses`).
     pub vaccine: Option<String>,
     pub dose: Option<i32>,
-    /// The date the message is about (earliest date, complete-by date, stage start).
+    /// Every dose the message names (a reminder names the doses due together).
+    pub doses: Vec<MessageDose>,
+    /// The date the message is about (earliest date, complete-by date, planning day of a
+    /// catch-up or follow-up, stage start).
     pub event_date: Option<chrono::NaiveDate>,
     pub planned_for: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct MessageDose {
+    pub vaccine: String,
+    pub dose: i32,
+}
+
+/// The doses a stored row names.
+pub fn row_doses(row: &push_outbox::Model) -> Vec<DoseRef> {
+    row.doses
+        .as_deref()
+        .and_then(DoseRef::parse_list)
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -286,6 +442,13 @@ pub async fn undelivered<C: ConnectionTrait>(
         .await?
         .into_iter()
         .map(|row| UndeliveredMessage {
+            doses: row_doses(&row)
+                .into_iter()
+                .map(|d| MessageDose {
+                    vaccine: d.vaccine,
+                    dose: i32::from(d.dose),
+                })
+                .collect(),
             id: row.id,
             kind: row.kind,
             baby_id: row.baby_id,
@@ -368,7 +531,11 @@ pub async fn summary<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<S
     }
     for (k, n) in grouped(
         db,
-        "SELECT channel AS a, COUNT(*) AS n FROM push_outbox WHERE status = 'sent' GROUP BY channel",
+        &format!(
+            "SELECT channel AS a, COUNT(*) AS n FROM push_outbox WHERE status = '{}' \
+             GROUP BY channel",
+            OutboxStatus::Sent.as_str()
+        ),
         &["a"],
     )
     .await?
@@ -387,8 +554,12 @@ pub async fn summary<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<S
     }
     for (k, n) in grouped(
         db,
-        "SELECT last_error AS a, COUNT(*) AS n FROM push_outbox \
-         WHERE status IN ('failed', 'undeliverable') GROUP BY last_error",
+        &format!(
+            "SELECT last_error AS a, COUNT(*) AS n FROM push_outbox \
+             WHERE status IN ('{}', '{}') GROUP BY last_error",
+            OutboxStatus::Failed.as_str(),
+            OutboxStatus::Undeliverable.as_str()
+        ),
         &["a"],
     )
     .await?
@@ -396,7 +567,7 @@ pub async fn summary<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<S
         s.reasons.insert(k.join(""), n);
     }
     s.due_now = push_outbox::Entity::find()
-        .filter(push_outbox::Column::Status.eq(status::PENDING))
+        .filter(push_outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
         .filter(push_outbox::Column::NotBefore.lte(now))
         .count(db)
         .await

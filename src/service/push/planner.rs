@@ -2,23 +2,27 @@
 //!
 //! Cost follows the babies with something due: babies are read through
 //! `push_schedule.next_push_date <= as_of` (indexed), a page at a time, and each planned baby's
-//! next push date moves to its next trigger day. Messages go into the outbox with
-//! `ON CONFLICT (dedup_key) DO NOTHING`, so a second run of the same day plans nothing twice.
+//! next push date moves to its next reminder, stage or follow-up day. What a baby's day calls
+//! for is `domain::push::plan_day`; each message goes to every caregiver of the baby (owner
+//! first) whose preferences allow it (held ones are kept as `suppressed`), through
+//! [`outbox::enqueue`], so a second run of the same day plans nothing twice.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{babies, baby_opt_ins, doses, push_outbox, push_schedule};
-use sea_orm::sea_query::{Expr, OnConflict};
+use entity::{babies, baby_caregivers, baby_opt_ins, doses, push_schedule};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 
-use super::{preferences, stages, status};
+use super::outbox::{self, About, NewMessage, Recipient};
+use super::{preferences, stages};
 use crate::config::PushSettings;
-use crate::domain::push::{self, Kind, Planned, Preferences};
+use crate::domain::push::texts::dose_fields;
+use crate::domain::push::{self, FollowUp, Planned, Preferences};
 use crate::error::AppError;
 use crate::service::care::schedule::{self, History};
 
@@ -31,9 +35,9 @@ pub struct PlanReport {
     pub dry_run: bool,
     /// Babies whose next push date had come.
     pub babies_considered: u64,
-    /// New outbox rows by kind (in a dry run: rows that would be new).
+    /// New outbox rows by kind, one per recipient (in a dry run: rows that would be new).
     pub planned: BTreeMap<String, u64>,
-    /// Of those, held back by the parent's preferences (kept as `suppressed`).
+    /// Of those, held back by the recipient's preferences (kept as `suppressed`).
     pub suppressed: u64,
     /// Messages already in the outbox from an earlier run.
     pub already_planned: u64,
@@ -47,45 +51,43 @@ impl PlanReport {
     }
 }
 
-fn kind_text(p: &Planned, lead_days: u32) -> String {
-    let vaccine = p.name_zh.clone().unwrap_or_default();
-    let dose = p.dose.unwrap_or(0);
-    match p.kind {
-        Kind::DueSoon => format!("{vaccine}第{dose}剂{lead_days}天后可以接种了"),
-        Kind::DueToday => format!("{vaccine}第{dose}剂从今天起可以接种"),
-        Kind::Overdue7 | Kind::Overdue30 | Kind::OverdueOther => {
-            format!("{vaccine}第{dose}剂已过建议完成日期，请尽快补种")
-        }
-        Kind::Stage | Kind::Campaign => p.title.clone().unwrap_or_default(),
-    }
-}
-
 /// Our fields for the templates (see `domain::push::templates`).
 fn payload(
     baby: &babies::Model,
     p: &Planned,
     clinic: Option<&str>,
-    lead_days: u32,
+    as_of: NaiveDate,
 ) -> serde_json::Value {
-    let text = kind_text(p, lead_days);
-    serde_json::json!({
-        "baby_id": baby.id.to_string(),
-        "baby_name": baby.name,
-        "vaccine": p.vaccine.clone().unwrap_or_default(),
-        "vaccine_name": p.name_zh.clone().unwrap_or_default(),
-        "dose": p.dose.map(|d| d.to_string()).unwrap_or_default(),
-        "date": p.event_date.to_string(),
-        "clinic": clinic.unwrap_or("您常去的接种门诊"),
-        "title": p.title.clone().unwrap_or_else(|| text.clone()),
-        "summary": p.summary.clone().unwrap_or_default(),
-        "kind_text": text,
-    })
+    let mut fields = serde_json::Map::new();
+    let mut put = |key: &str, value: String| {
+        fields.insert(key.to_owned(), serde_json::Value::String(value));
+    };
+    put("baby_id", baby.id.to_string());
+    put("baby_name", baby.name.clone());
+    put("date", p.event_date.to_string());
+    put("clinic", clinic.unwrap_or("您常去的接种门诊").to_owned());
+    put("summary", p.summary.clone().unwrap_or_default());
+    let title = p.title.clone().unwrap_or_default();
+    put("title", title.clone());
+    put("kind_text", title);
+    if p.kind.is_dose() {
+        dose_fields(p.kind, &p.doses, p.event_date, as_of).write_into(&mut fields);
+    }
+    serde_json::Value::Object(fields)
+}
+
+/// One baby's stored planning state.
+struct Stored {
+    next_push_date: Option<NaiveDate>,
+    follow_up: FollowUp,
 }
 
 struct Page {
     babies: Vec<babies::Model>,
-    stored: HashMap<i32, Option<NaiveDate>>,
+    stored: HashMap<i32, Stored>,
     histories: HashMap<i32, History>,
+    /// Each baby's caregivers, owner first.
+    caregivers: HashMap<i32, Vec<i32>>,
     prefs: HashMap<i32, Preferences>,
 }
 
@@ -95,35 +97,42 @@ async fn load_page<C: ConnectionTrait>(
     as_of: NaiveDate,
     after: i32,
 ) -> Result<Option<Page>, AppError> {
+    // Locked on PostgreSQL: a schedule change waits for the page (its catch-up is not
+    // overwritten), and a second planner skips what the first planned.
     let due = push_schedule::Entity::find()
         .filter(push_schedule::Column::NextPushDate.lte(as_of))
         .filter(push_schedule::Column::BabyId.gt(after))
         .order_by_asc(push_schedule::Column::BabyId)
         .limit(PAGE)
+        .lock_exclusive()
         .all(db)
         .await?;
     if due.is_empty() {
         return Ok(None);
     }
     let ids: Vec<i32> = due.iter().map(|r| r.baby_id).collect();
-    let stored = due.iter().map(|r| (r.baby_id, r.next_push_date)).collect();
+    let stored = due
+        .iter()
+        .map(|r| {
+            (
+                r.baby_id,
+                Stored {
+                    next_push_date: r.next_push_date,
+                    follow_up: FollowUp {
+                        on: r.follow_up_on,
+                        catch_up: r.catch_up,
+                    },
+                },
+            )
+        })
+        .collect();
     let babies = babies::Entity::find()
         .filter(babies::Column::Id.is_in(ids.clone()))
         .order_by_asc(babies::Column::Id)
         .all(db)
         .await?;
-    let mut histories: HashMap<i32, History> = ids
-        .iter()
-        .map(|id| {
-            (
-                *id,
-                History {
-                    doses: Vec::new(),
-                    opt_ins: Vec::new(),
-                },
-            )
-        })
-        .collect();
+    let mut histories: HashMap<i32, History> =
+        ids.iter().map(|id| (*id, History::default())).collect();
     for dose in doses::Entity::find()
         .filter(doses::Column::BabyId.is_in(ids.clone()))
         .order_by_asc(doses::Column::GivenOn)
@@ -137,7 +146,7 @@ async fn load_page<C: ConnectionTrait>(
         }
     }
     for opt in baby_opt_ins::Entity::find()
-        .filter(baby_opt_ins::Column::BabyId.is_in(ids))
+        .filter(baby_opt_ins::Column::BabyId.is_in(ids.clone()))
         .order_by_asc(baby_opt_ins::Column::Vaccine)
         .all(db)
         .await?
@@ -146,18 +155,37 @@ async fn load_page<C: ConnectionTrait>(
             h.opt_ins.push(opt.vaccine);
         }
     }
-    let owners: Vec<i32> = babies.iter().map(|b| b.owner_member_id).collect();
-    let prefs = preferences::get_many(db, &owners, settings.quiet).await?;
+    let mut caregivers: HashMap<i32, Vec<i32>> = babies
+        .iter()
+        .map(|b| (b.id, vec![b.owner_member_id]))
+        .collect();
+    for link in baby_caregivers::Entity::find()
+        .filter(baby_caregivers::Column::BabyId.is_in(ids))
+        .order_by_asc(baby_caregivers::Column::Id)
+        .all(db)
+        .await?
+    {
+        if let Some(members) = caregivers.get_mut(&link.baby_id)
+            && !members.contains(&link.member_id)
+        {
+            members.push(link.member_id);
+        }
+    }
+    let mut members: Vec<i32> = caregivers.values().flatten().copied().collect();
+    members.sort_unstable();
+    members.dedup();
+    let prefs = preferences::get_many(db, &members, settings.quiet).await?;
     Ok(Some(Page {
         babies,
         stored,
         histories,
+        caregivers,
         prefs,
     }))
 }
 
 /// Plans `as_of` (a calendar day in Asia/Shanghai). `now` decides quiet hours: a message planned
-/// inside them waits for their end. A dry run writes nothing.
+/// inside them waits for their end. A dry run plans inside transactions it rolls back.
 pub async fn plan_day(
     db: &DatabaseConnection,
     settings: &PushSettings,
@@ -179,11 +207,14 @@ pub async fn plan_day(
             break;
         };
         after = page.stored.keys().copied().max().unwrap_or(after);
-        let mut rows = Vec::new();
-        let mut next_dates: Vec<(i32, Option<NaiveDate>)> = Vec::new();
+        // By kind, and whether the recipient's preferences hold them: counted as enqueued.
+        let mut messages: BTreeMap<(String, bool), Vec<NewMessage>> = BTreeMap::new();
+        let mut states: BTreeMap<(Option<NaiveDate>, FollowUp), Vec<i32>> = BTreeMap::new();
         for baby in &page.babies {
             report.babies_considered += 1;
-            let Some(history) = page.histories.get(&baby.id) else {
+            let (Some(history), Some(stored)) =
+                (page.histories.get(&baby.id), page.stored.get(&baby.id))
+            else {
                 continue;
             };
             let schedule = match schedule::compute_stored(baby, history, as_of) {
@@ -195,132 +226,86 @@ pub async fn plan_day(
                 }
             };
             let stage_list = stages::for_baby(baby, as_of);
-            let stored = page
-                .stored
-                .get(&baby.id)
-                .copied()
-                .flatten()
-                .unwrap_or(as_of);
-            let from = push::plan_from(rules, stored, as_of);
-            let planned = push::plan(rules, baby.birth_date, &schedule, &stage_list, from);
-            let prefs = page
-                .prefs
-                .get(&baby.owner_member_id)
-                .copied()
-                .unwrap_or_else(|| Preferences::defaults(settings.quiet));
+            let from = push::plan_from(rules, stored.next_push_date.unwrap_or(as_of), as_of);
+            let day = push::plan_day(
+                rules,
+                baby.birth_date,
+                &schedule,
+                &stage_list,
+                from,
+                stored.follow_up,
+            );
             let clinic = history.doses.iter().rev().find_map(|d| d.clinic.as_deref());
-            for p in &planned {
-                let allowed = prefs.allows(p.kind);
-                let key = p.dedup_key(baby.id);
-                rows.push((
-                    key.clone(),
-                    p.kind_name.clone(),
-                    allowed,
-                    push_outbox::ActiveModel {
-                        dedup_key: Set(key),
-                        kind: Set(p.kind_name.clone()),
-                        baby_id: Set(Some(baby.id)),
-                        member_id: Set(Some(baby.owner_member_id)),
-                        follower_id: Set(None),
-                        campaign_id: Set(None),
-                        vaccine: Set(p.vaccine.clone()),
-                        dose: Set(p.dose.map(i32::from)),
-                        stage_id: Set(p.stage_id.clone()),
-                        event_date: Set(Some(p.event_date)),
-                        planned_for: Set(as_of),
-                        payload: Set(payload(baby, p, clinic, rules.lead_days).to_string()),
-                        status: Set(if allowed {
-                            status::PENDING
-                        } else {
-                            status::SUPPRESSED
-                        }
-                        .to_owned()),
-                        channel: Set(None),
-                        template_id: Set(None),
-                        openid: Set(None),
-                        allowance_taken: Set(false),
-                        attempts: Set(0),
-                        not_before: Set(prefs.quiet.not_before(now)),
-                        claimed_until: Set(None),
-                        claimed_by: Set(None),
-                        error_code: Set(None),
-                        last_error: Set((!allowed).then(|| "preferences".to_owned())),
-                        wechat_msgid: Set(None),
-                        delivery_status: Set(None),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                        sent_at: Set(None),
-                        ..Default::default()
-                    },
-                ));
+            let recipients = page.caregivers.get(&baby.id).map_or(&[][..], Vec::as_slice);
+            for p in &day.messages {
+                let fields = payload(baby, p, clinic, as_of);
+                for &member in recipients {
+                    let prefs = page
+                        .prefs
+                        .get(&member)
+                        .copied()
+                        .unwrap_or_else(|| Preferences::defaults(settings.quiet));
+                    let allowed = prefs.allows(p.kind);
+                    messages
+                        .entry((p.kind_name.clone(), allowed))
+                        .or_default()
+                        .push(NewMessage {
+                            dedup_key: p.dedup_key(baby.id, member),
+                            kind: p.kind_name.clone(),
+                            recipient: Recipient::Member(member),
+                            payload: fields.clone(),
+                            planned_for: as_of,
+                            not_before: prefs.quiet.not_before(now),
+                            held: (!allowed).then(|| "preferences".to_owned()),
+                            about: About {
+                                baby_id: Some(baby.id),
+                                campaign_id: None,
+                                doses: p.doses.iter().map(|d| d.id.clone()).collect(),
+                                stage_id: p.stage_id.clone(),
+                                event_date: Some(p.event_date),
+                            },
+                        });
+                }
             }
-            next_dates.push((
-                baby.id,
-                push::next_push_date(rules, baby.birth_date, &schedule, &stage_list, as_of),
-            ));
+            states
+                .entry((day.next_push_date, day.follow_up))
+                .or_default()
+                .push(baby.id);
         }
         // Schedule rows whose baby is gone (deleted between the reads) are simply skipped:
         // the cascade removes them.
-        let keys: Vec<String> = rows.iter().map(|(key, ..)| key.clone()).collect();
-        let mut existing = std::collections::HashSet::new();
-        for chunk in keys.chunks(500) {
-            for key in push_outbox::Entity::find()
-                .select_only()
-                .column(push_outbox::Column::DedupKey)
-                .filter(push_outbox::Column::DedupKey.is_in(chunk.to_vec()))
-                .into_tuple::<String>()
-                .all(&txn)
-                .await?
-            {
-                existing.insert(key);
+        for ((kind, allowed), batch) in messages {
+            let offered = batch.len() as u64;
+            let added = outbox::enqueue(&txn, batch, now).await?;
+            report.already_planned += offered - added;
+            if added > 0 {
+                *report.planned.entry(kind).or_default() += added;
             }
-        }
-        let mut fresh = Vec::new();
-        for (key, kind, allowed, row) in rows {
-            if existing.contains(&key) {
-                report.already_planned += 1;
-                continue;
-            }
-            *report.planned.entry(kind).or_default() += 1;
             if !allowed {
-                report.suppressed += 1;
+                report.suppressed += added;
             }
-            fresh.push(row);
         }
-        if dry_run {
-            txn.rollback().await?;
-            continue;
-        }
-        for chunk in fresh.chunks(200) {
-            // Another planner may have raced us to a key: it wins, we skip.
-            push_outbox::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::column(push_outbox::Column::DedupKey)
-                        .do_nothing()
-                        .to_owned(),
-                )
-                .exec_without_returning(&txn)
-                .await?;
-        }
-        // One statement per distinct next date rather than per baby.
-        let mut by_date: std::collections::BTreeMap<Option<NaiveDate>, Vec<i32>> =
-            Default::default();
-        for (baby_id, next) in next_dates {
-            by_date.entry(next).or_default().push(baby_id);
-        }
-        for (next, baby_ids) in by_date {
+        // One statement per distinct state rather than per baby.
+        for ((next, follow_up), baby_ids) in states {
             for chunk in baby_ids.chunks(500) {
-                // Guarded: a dose recorded meanwhile may have moved the date to today; keep it.
                 push_schedule::Entity::update_many()
                     .col_expr(push_schedule::Column::NextPushDate, Expr::value(next))
+                    .col_expr(push_schedule::Column::FollowUpOn, Expr::value(follow_up.on))
+                    .col_expr(
+                        push_schedule::Column::CatchUp,
+                        Expr::value(follow_up.catch_up),
+                    )
                     .col_expr(push_schedule::Column::UpdatedAt, Expr::value(now))
                     .filter(push_schedule::Column::BabyId.is_in(chunk.to_vec()))
-                    .filter(push_schedule::Column::NextPushDate.lte(as_of))
                     .exec(&txn)
                     .await?;
             }
         }
-        txn.commit().await?;
+        if dry_run {
+            txn.rollback().await?;
+        } else {
+            txn.commit().await?;
+        }
     }
     Ok(report)
 }

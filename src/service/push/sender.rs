@@ -1,5 +1,6 @@
 //! The sender: claims due outbox rows, picks each one's channel, sends it through WeChat at the
-//! configured rate, and records the outcome.
+//! configured rate, and records the outcome. One batch at a time ([`Sender::batch`]), or until
+//! nothing is due ([`Sender::drain`]); the worker's loop is `crate::jobs::push`.
 //!
 //! Exactly-once, as far as WeChat allows: a row is sent only by the sender holding its lease,
 //! and the lease is renewed (guarded) just before the send; the outcome is written right after.
@@ -12,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration as StdDuration;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use entity::{followers, members, push_outbox};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Serialize;
@@ -79,14 +80,14 @@ pub struct Sender {
     pauses: Mutex<HashMap<&'static str, DateTime<Utc>>>,
 }
 
-/// Spaces sends at the configured rate.
-struct Pacer {
+/// Spaces sends at the configured rate (across the batches of one loop).
+pub struct Pacer {
     period: StdDuration,
     next: tokio::time::Instant,
 }
 
 impl Pacer {
-    fn new(rate_per_sec: f64) -> Pacer {
+    pub fn new(rate_per_sec: f64) -> Pacer {
         Pacer {
             period: StdDuration::from_secs_f64(1.0 / rate_per_sec.max(0.001)),
             next: tokio::time::Instant::now(),
@@ -127,21 +128,22 @@ impl Sender {
         }
     }
 
-    fn lease(&self) -> Duration {
-        Duration::from_std(self.settings.push.lease).unwrap_or(Duration::seconds(120))
+    /// A pacer at the configured rate.
+    pub fn pacer(&self) -> Pacer {
+        Pacer::new(self.settings.push.send_rate_per_sec)
     }
 
     /// Sends what is due now, batch after batch, until nothing due is left (rows retried for
     /// later stay). For `push run`, tests and the benchmark.
     pub async fn drain(&self) -> Result<SendReport, AppError> {
         let mut report = SendReport::default();
-        let mut pacer = Pacer::new(self.settings.push.send_rate_per_sec);
+        let mut pacer = self.pacer();
         while self.batch(&mut pacer, &mut report).await? > 0 {}
         Ok(report)
     }
 
     /// Claims one batch and sends it; answers how many rows were claimed.
-    async fn batch(&self, pacer: &mut Pacer, report: &mut SendReport) -> Result<u64, AppError> {
+    pub async fn batch(&self, pacer: &mut Pacer, report: &mut SendReport) -> Result<u64, AppError> {
         let now = self.clock.now();
         let token = format!(
             "{}#{}",
@@ -152,7 +154,7 @@ impl Sender {
             &self.db,
             &token,
             now,
-            now + self.lease(),
+            now + self.settings.push.lease,
             self.settings.push.batch_size,
         )
         .await?;
@@ -165,31 +167,6 @@ impl Sender {
             report.add(&outcome);
         }
         Ok(claimed)
-    }
-
-    /// Runs until `stop` resolves: sends what is due, sleeps briefly when nothing is.
-    pub async fn run(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
-        let mut pacer = Pacer::new(self.settings.push.send_rate_per_sec);
-        let mut report = SendReport::default();
-        loop {
-            if *stop.borrow() {
-                return;
-            }
-            let idle = match self.batch(&mut pacer, &mut report).await {
-                Ok(0) => StdDuration::from_secs(1),
-                Ok(_) => StdDuration::ZERO,
-                Err(e) => {
-                    tracing::error!(error = %e, "push sender: batch failed");
-                    StdDuration::from_secs(5)
-                }
-            };
-            if !idle.is_zero() {
-                tokio::select! {
-                    _ = tokio::time::sleep(idle) => {}
-                    _ = stop.changed() => {}
-                }
-            }
-        }
     }
 
     fn paused_until(&self, channel: &'static str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -247,12 +224,20 @@ impl Sender {
 
     async fn send_row(
         &self,
-        row: &push_outbox::Model,
+        claimed: &push_outbox::Model,
         token: &str,
         pacer: &mut Pacer,
         recipients: &Recipients,
     ) -> Result<Outcome, AppError> {
         let now = self.clock.now();
+        // Still ours, and still pending (recording the doses cancels their reminders): checked
+        // before any outcome is written, an allowance is spent or anything is sent. The row as
+        // it is now: a reminder may have been narrowed since the claim.
+        let lease_until = now + self.settings.push.lease;
+        let Some(row) = outbox::renew(&self.db, claimed.id, token, now, lease_until).await? else {
+            return Ok(Outcome::Lost);
+        };
+        let row = &row;
         let Some(kind) = parse_kind(&row.kind) else {
             return Ok(Outcome::Failed {
                 code: None,
@@ -273,11 +258,6 @@ impl Sender {
         let templates = self.settings.push.templates.for_class(class);
 
         let member = row.member_id.and_then(|id| recipients.members.get(&id));
-        // Still ours, and still pending (recording the dose cancels its reminders): checked
-        // before any outcome is written, an allowance is spent or anything is sent.
-        if !outbox::renew(&self.db, row.id, token, now, now + self.lease()).await? {
-            return Ok(Outcome::Lost);
-        }
         if let Some(prefs) = member.and_then(|m| recipients.prefs.get(&m.id)) {
             if !prefs.allows(kind) {
                 return Ok(Outcome::Suppressed("preferences".into()));
@@ -437,8 +417,7 @@ impl Sender {
         let push = &self.settings.push;
         match e.retry_class() {
             RetryClass::Quota => {
-                let until =
-                    now + Duration::from_std(push.quota_pause).unwrap_or(Duration::hours(1));
+                let until = now + push.quota_pause;
                 self.pause(channel, until);
                 Outcome::Retry {
                     at: until,
@@ -454,11 +433,7 @@ impl Sender {
                         reason: format!("gave up after {attempts} attempts: {e}"),
                     };
                 }
-                let delay = push::backoff(
-                    attempts,
-                    Duration::from_std(push.retry_base).unwrap_or(Duration::seconds(5)),
-                    Duration::from_std(push.retry_max).unwrap_or(Duration::minutes(5)),
-                );
+                let delay = push::backoff(attempts, push.retry_base, push.retry_max);
                 Outcome::Retry {
                     at: now + delay,
                     error: e.to_string(),

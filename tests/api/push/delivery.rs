@@ -44,7 +44,7 @@ async fn template_when_following_subscribe_when_consented_else_undeliverable() {
         template.body["client_msg_id"]
             .as_str()
             .unwrap()
-            .contains(":HepB:2:due_today:2026-02-10")
+            .ends_with(&format!(":m{follower}:due_today:2026-02-10"))
     );
     assert!(
         template.body["miniprogram"]["pagepath"]

@@ -1,7 +1,9 @@
 //! The push engine: planner, sender, crash recovery, its mini-program routes and the demo.
+mod catch_up;
 mod crash;
 mod delivery;
 mod demo;
+mod outbox;
 mod planner;
 mod routes;
 pub mod support;

@@ -1,6 +1,7 @@
-//! The push planner on seeded babies: exactly the expected reminders on given dates, done doses
-//! never reminded, a recorded dose cancelling unsent reminders, preferences, quiet hours, and a
-//! second run of a day planning nothing twice.
+//! The push planner on seeded babies: exactly the expected reminders on given dates, doses of
+//! one day in one message, done doses never reminded, a recorded dose cancelling or narrowing
+//! unsent reminders, every caregiver reminded once, preferences, quiet hours, and a second run
+//! of a day planning nothing twice.
 //!
 //! The baby of these tests is born 2026-01-10 with HepB 1 and BCG at birth: HepB 2 from
 //! 2026-02-10, Polio 1 and DTaP 1 from 2026-03-10; HepB 3, Polio 3, DTaP 3, MMR 1, JE-L 1 and
@@ -8,6 +9,7 @@
 
 use babyvax::service::care::doses::{self, DoseInput};
 use babyvax::service::push::preferences::{self, PreferencesInput};
+use sea_orm::EntityTrait;
 
 use crate::push::support::{PushApp, at, d};
 
@@ -15,9 +17,20 @@ fn row(kind: &str, vaccine: &str, dose: i32) -> (String, String, i32) {
     (kind.to_owned(), vaccine.to_owned(), dose)
 }
 
+async fn due_today(p: &PushApp) -> entity::push_outbox::Model {
+    let rows = p.rows().await;
+    rows.into_iter().find(|r| r.kind == "due_today").unwrap()
+}
+
+fn reminder(kind: &str, doses: &str) -> (String, String) {
+    (kind.to_owned(), doses.to_owned())
+}
+
 #[actix_web::test]
 async fn the_planner_reminds_n_days_before_on_the_day_when_overdue_and_at_a_new_stage() {
-    let p = PushApp::spawn().await;
+    // The reminders of each dose's own days; the follow-ups of missing doses (off here) are
+    // `push::catch_up`'s.
+    let p = PushApp::spawn_with(|s| s.push.rules.follow_ups.clear()).await;
     let member = p.family("mp-1", Some("oa-1"), true, 0).await;
     p.baby(member, "小米", "2026-01-10").await;
 
@@ -32,49 +45,45 @@ async fn the_planner_reminds_n_days_before_on_the_day_when_overdue_and_at_a_new_
         p.planned_on("2026-02-10").await,
         [row("due_today", "HepB", 2)]
     );
+    // Two doses from the same day: one message naming both.
     p.plan("2026-03-07").await;
     assert_eq!(
-        p.planned_on("2026-03-07").await,
-        [row("due_soon", "DTaP", 1), row("due_soon", "Polio", 1)]
+        p.reminders_for(member, "2026-03-07").await,
+        [reminder("due_soon", "脊灰疫苗第1剂、百白破疫苗第1剂")]
     );
     p.plan("2026-05-04").await;
     let stage: Vec<_> = p
         .rows()
         .await
         .into_iter()
-        .filter(|r| r.planned_for == d("2026-05-04"))
+        .filter(|r| r.planned_for == d("2026-05-04") && r.kind == "stage")
         .collect();
     assert_eq!(stage.len(), 1, "{stage:?}");
-    assert_eq!(stage[0].kind, "stage");
     assert_eq!(
         stage[0].stage_id.as_deref(),
         Some("motor_sitting_without_support")
     );
 
-    // Complete-by 2027-01-09: +7, +30, then never again.
+    // Complete-by 2027-01-09 for six doses: +7, +30, then never again.
+    let six = "乙肝疫苗第3剂、脊灰疫苗第3剂、百白破疫苗第3剂、麻腮风疫苗第1剂、\
+               乙脑减毒活疫苗第1剂、A群流脑多糖疫苗第1剂";
     p.plan("2027-01-16").await;
-    let overdue7 = p.planned_on("2027-01-16").await;
-    assert!(
-        overdue7.contains(&row("overdue_7", "HepB", 3)),
-        "{overdue7:?}"
-    );
-    assert!(
-        overdue7.iter().all(|(k, _, _)| k == "overdue_7"),
-        "{overdue7:?}"
+    assert_eq!(
+        p.reminders_for(member, "2027-01-16").await,
+        [reminder("overdue_7", six)]
     );
     p.plan("2027-02-08").await;
-    let overdue30 = p.planned_on("2027-02-08").await;
-    assert!(
-        overdue30.contains(&row("overdue_30", "HepB", 3)),
-        "{overdue30:?}"
+    assert_eq!(
+        p.reminders_for(member, "2027-02-08").await,
+        [reminder("overdue_30", six)]
     );
     for day in ["2027-03-10", "2027-06-01"] {
         p.plan(day).await;
-        let later = p.planned_on(day).await;
+        let later = p.reminders_for(member, day).await;
         assert!(
             later
                 .iter()
-                .all(|(_, v, n)| (v.as_str(), *n) != ("HepB", 3)),
+                .all(|(_, doses)| !doses.contains("乙肝疫苗第3剂")),
             "{day}: {later:?}"
         );
     }
@@ -216,5 +225,177 @@ async fn quiet_hours_are_checked_again_when_sending() {
 
     p.set_now("2026-02-07", 12, 1);
     assert_eq!(p.send().await.sent(), 1);
+    p.finish().await;
+}
+
+/// A baby born 2026-01-10 with HepB 1, BCG (at birth) and HepB 2 recorded, registered on
+/// 2026-03-01: nothing missing, Polio 1 and DTaP 1 both from 2026-03-10.
+async fn up_to_date_baby(p: &PushApp, member: i32) -> i32 {
+    let birth = d("2026-01-10");
+    babyvax::cli::seed::baby(
+        &p.app.db,
+        member,
+        "小米",
+        birth,
+        &[
+            ("HepB", 1, birth),
+            ("BCG", 1, birth),
+            ("HepB", 2, d("2026-02-10")),
+        ],
+        p.today(),
+        p.now(),
+    )
+    .await
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn doses_due_on_one_day_are_one_message_and_recording_one_narrows_it() {
+    let p = PushApp::spawn().await;
+    p.set_now("2026-03-01", 10, 0);
+    let member = p.family("mp-1", Some("oa-1"), true, 0).await;
+    let baby = up_to_date_baby(&p, member).await;
+
+    p.set_now("2026-03-07", 10, 0);
+    p.plan("2026-03-07").await;
+    assert_eq!(
+        p.reminders_for(member, "2026-03-07").await,
+        [reminder("due_soon", "脊灰疫苗第1剂、百白破疫苗第1剂")]
+    );
+    assert_eq!(p.send().await.sent_template, 1);
+    let sent = p.fake.sent_messages();
+    assert_eq!(sent.len(), 1, "one message for the two doses");
+    assert_eq!(
+        sent[0].body["data"]["keyword2"]["value"],
+        "脊灰疫苗第1剂、百白破疫苗第1剂"
+    );
+    assert_eq!(
+        sent[0].body["data"]["first"]["value"],
+        "脊灰疫苗第1剂、百白破疫苗第1剂3天后可以接种了"
+    );
+
+    // Planned, not sent yet: recording one of its doses leaves it naming the other ...
+    p.set_now("2026-03-10", 8, 0);
+    p.plan("2026-03-10").await;
+    assert_eq!(
+        p.reminders_for(member, "2026-03-10").await,
+        [reminder("due_today", "脊灰疫苗第1剂、百白破疫苗第1剂")]
+    );
+    let polio = DoseInput {
+        vaccine: "Polio".into(),
+        dose: 1,
+        date: d("2026-03-10"),
+        clinic: None,
+    };
+    doses::add_dose(&p.app.db, member, baby, &polio, p.today(), p.now())
+        .await
+        .unwrap();
+    let row = due_today(&p).await;
+    assert_eq!(row.status, "pending");
+    let fields = crate::push::support::payload(&row);
+    assert_eq!(fields["doses"], "百白破疫苗第1剂");
+    assert_eq!(fields["kind_text"], "百白破疫苗第1剂从今天起可以接种");
+    assert_eq!((row.vaccine.as_deref(), row.dose), (Some("DTaP"), Some(1)));
+
+    // ... and recording the other cancels it.
+    let dtap = DoseInput {
+        vaccine: "DTaP".into(),
+        ..polio
+    };
+    doses::add_dose(&p.app.db, member, baby, &dtap, p.today(), p.now())
+        .await
+        .unwrap();
+    let row = due_today(&p).await;
+    assert_eq!(row.status, "cancelled");
+    p.set_now("2026-03-10", 10, 0);
+    assert_eq!(p.send().await.sent(), 0);
+    p.finish().await;
+}
+
+#[actix_web::test]
+async fn every_caregiver_gets_the_babys_reminders_once_as_their_preferences_allow() {
+    use babyvax::service::care::caregivers;
+    let p = PushApp::spawn().await;
+    let quiet = p.settings.push.quiet;
+    p.set_now("2026-03-01", 10, 0);
+    let owner = p.family("mp-owner", Some("oa-owner"), true, 0).await;
+    let grandma = p.family("mp-grandma", Some("oa-grandma"), true, 0).await;
+    let dad = p.family("mp-dad", Some("oa-dad"), true, 0).await;
+    let baby = up_to_date_baby(&p, owner).await;
+    for member in [grandma, dad] {
+        let invite = caregivers::create_invite(&p.app.db, owner, baby, p.now())
+            .await
+            .unwrap();
+        caregivers::accept_invite(&p.app.db, member, &invite.code, p.now())
+            .await
+            .unwrap();
+    }
+    let off = PreferencesInput {
+        due_soon: Some(false),
+        ..PreferencesInput::default()
+    };
+    preferences::set(&p.app.db, dad, &off, quiet, p.now())
+        .await
+        .unwrap();
+
+    p.set_now("2026-03-07", 10, 0);
+    let report = p.plan("2026-03-07").await;
+    assert_eq!((report.total_planned(), report.suppressed), (3, 1));
+    let rows = p.rows().await;
+    let of = |m: i32| {
+        let mine: Vec<_> = rows.iter().filter(|r| r.member_id == Some(m)).collect();
+        assert_eq!(mine.len(), 1, "{m}: {mine:?}");
+        (mine[0].status.clone(), mine[0].dedup_key.clone())
+    };
+    assert_eq!(
+        of(owner),
+        (
+            "pending".into(),
+            format!("b{baby}:m{owner}:due_soon:2026-03-10")
+        )
+    );
+    assert_eq!(of(grandma).0, "pending");
+    assert_eq!(of(dad).0, "suppressed");
+    assert_eq!(p.plan("2026-03-07").await.total_planned(), 0, "each once");
+    assert_eq!(p.send().await.sent_template, 2);
+    let mut to: Vec<String> = p
+        .fake
+        .sent_messages()
+        .iter()
+        .map(|m| m.body["touser"].as_str().unwrap().to_owned())
+        .collect();
+    to.sort();
+    assert_eq!(to, ["oa-grandma", "oa-owner"]);
+
+    // A caregiver who leaves gets nothing more, not even what was planned for them.
+    p.set_now("2026-03-10", 8, 0);
+    p.plan("2026-03-10").await;
+    caregivers::remove_caregiver(&p.app.db, grandma, baby, grandma, p.now())
+        .await
+        .unwrap();
+    let left: Vec<_> = p
+        .rows()
+        .await
+        .into_iter()
+        .filter(|r| r.member_id == Some(grandma) && r.planned_for == d("2026-03-10"))
+        .collect();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].status, "cancelled");
+    p.finish().await;
+}
+
+#[actix_web::test]
+async fn a_schedule_change_stamps_the_planners_index_with_the_real_time() {
+    let p = PushApp::spawn().await;
+    p.set_now("2026-03-01", 10, 17);
+    let member = p.family("mp-1", Some("oa-1"), true, 0).await;
+    let baby = up_to_date_baby(&p, member).await;
+    let row = entity::push_schedule::Entity::find_by_id(baby)
+        .one(&p.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.updated_at, at("2026-03-01", 10, 17));
+    assert_eq!(row.next_push_date, Some(d("2026-03-01")));
     p.finish().await;
 }

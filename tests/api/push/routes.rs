@@ -138,6 +138,7 @@ async fn undelivered_messages_are_listed_for_their_member_only() {
             member_id: Set(Some(member_id)),
             vaccine: Set(Some("HepB".into())),
             dose: Set(Some(2)),
+            doses: Set(Some("HepB:2".into())),
             event_date: Set(Some(today)),
             planned_for: Set(today),
             payload: Set("{}".into()),
@@ -173,6 +174,10 @@ async fn undelivered_messages_are_listed_for_their_member_only() {
             messages[0]["dose"].as_i64()
         ),
         (Some("HepB"), Some(2))
+    );
+    assert_eq!(
+        messages[0]["doses"],
+        json!([{"vaccine": "HepB", "dose": 2}])
     );
     assert_eq!(listed["subscribe_template_ids"], json!(["TPL_MP_VACCINE"]));
     let theirs: Value = app

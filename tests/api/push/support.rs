@@ -30,6 +30,18 @@ pub struct PushApp {
     pub settings: Arc<Settings>,
 }
 
+/// A row's payload (our template fields).
+pub fn payload(row: &push_outbox::Model) -> serde_json::Value {
+    serde_json::from_str(&row.payload).expect("payload is JSON")
+}
+
+/// (day, kind, doses) rows as the tests write them.
+pub fn planned(rows: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
+    rows.iter()
+        .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+        .collect()
+}
+
 pub fn d(s: &str) -> NaiveDate {
     s.parse().expect("YYYY-MM-DD")
 }
@@ -55,8 +67,8 @@ fn configure(s: &mut Settings, base: reqwest::Url) {
     s.wechat_api_base = base;
     s.push.templates = TemplateSet::parse(DEMO_TEMPLATES).expect("demo templates parse");
     s.push.send_rate_per_sec = 10_000.0;
-    s.push.retry_base = std::time::Duration::from_secs(1);
-    s.push.retry_max = std::time::Duration::from_secs(60);
+    s.push.retry_base = chrono::Duration::seconds(1);
+    s.push.retry_max = chrono::Duration::seconds(60);
 }
 
 impl PushApp {
@@ -153,6 +165,48 @@ impl PushApp {
             })
             .collect();
         out.sort();
+        out
+    }
+
+    /// (kind, doses named) of the reminders about doses planned for `member` on `day`, sorted:
+    /// the doses as the payload's `doses` text (乙肝疫苗第2剂、脊灰疫苗第1剂).
+    pub async fn reminders_for(&self, member: i32, day: &str) -> Vec<(String, String)> {
+        let mut out: Vec<_> = self
+            .rows()
+            .await
+            .into_iter()
+            .filter(|r| r.planned_for == d(day) && r.member_id == Some(member))
+            .filter(|r| r.kind != "stage" && r.kind != "campaign")
+            .map(|r| {
+                (
+                    r.kind.clone(),
+                    payload(&r)["doses"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Plans every day of `from..=to` at 10:00, as the daily planner would, and answers the
+    /// reminders about doses `member` got: (day, kind, doses named).
+    pub async fn plan_days(
+        &self,
+        member: i32,
+        from: &str,
+        to: &str,
+    ) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        let mut day = d(from);
+        while day <= d(to) {
+            let text = day.to_string();
+            self.set_now(&text, 10, 0);
+            self.plan(&text).await;
+            for (kind, doses) in self.reminders_for(member, &text).await {
+                out.push((text.clone(), kind, doses));
+            }
+            day = day.succ_opt().expect("a next day");
+        }
         out
     }
 
