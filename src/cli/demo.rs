@@ -18,7 +18,7 @@ use crate::config::{RawSettings, Settings};
 use crate::domain::push::{self as rules, Kind};
 use crate::domain::schedule::{self, Edition, GivenDose, ScheduleInput};
 use crate::fake_wechat::FakeWechat;
-use crate::service::push::outbox;
+use crate::service::messaging::outbox;
 use crate::service::push::planner;
 use crate::service::push::sender::Sender;
 use crate::service::push::stages;

@@ -8,7 +8,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::clock::{Clock, SharedClock, SystemClock};
 use crate::config::Settings;
-use crate::service::push::outbox::{self, Summary};
+use crate::service::messaging::outbox::{self, Summary};
 use crate::service::push::planner::{self, PlanReport};
 use crate::service::push::sender::{SendReport, Sender};
 use crate::startup;

@@ -56,7 +56,11 @@ fn domain_imports_nothing_outside_itself() {
         let code = code_of(&file);
         for (i, _) in code.match_indices("crate::") {
             if !code[i..].starts_with("crate::domain") {
-                offences.push(format!("{}: {}", file.display(), &code[i..i + 30.min(code.len() - i)]));
+                offences.push(format!(
+                    "{}: {}",
+                    file.display(),
+                    &code[i..i + 30.min(code.len() - i)]
+                ));
             }
         }
         for foreign in ["sea_orm", "actix_web", "entity::", "reqwest", "tokio::"] {
@@ -72,8 +76,25 @@ fn domain_imports_nothing_outside_itself() {
 fn lower_layers_never_import_higher_ones() {
     let mut offences = Vec::new();
     for (layer, forbidden) in [
-        ("domain", &["crate::service", "crate::routes", "crate::jobs", "crate::cli"][..]),
-        ("wechat", &["crate::service", "crate::routes", "crate::jobs", "crate::cli", "crate::error"]),
+        (
+            "domain",
+            &[
+                "crate::service",
+                "crate::routes",
+                "crate::jobs",
+                "crate::cli",
+            ][..],
+        ),
+        (
+            "wechat",
+            &[
+                "crate::service",
+                "crate::routes",
+                "crate::jobs",
+                "crate::cli",
+                "crate::error",
+            ],
+        ),
         ("service", &["crate::routes", "crate::jobs", "crate::cli"]),
     ] {
         for file in rust_files(&src().join(layer)) {

@@ -8,8 +8,8 @@ use super::ApiErrorBody;
 use crate::auth::AuthenticatedMember;
 use crate::error::AppError;
 use crate::service::audience::consent::{self, ConsentView};
-use crate::service::privacy::member_data::{self, ErasureCounts, MemberExport};
 use crate::service::audience::members::{self, MemberView, ProfileUpdate};
+use crate::service::privacy::member_data::{self, ErasureCounts, MemberExport};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]

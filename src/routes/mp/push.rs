@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use super::ApiErrorBody;
 use crate::auth::AuthenticatedMember;
 use crate::error::AppError;
-use crate::service::push::outbox::{self, Undelivered};
+use crate::service::messaging::outbox::{self, Undelivered};
 use crate::service::push::preferences::{self, PreferencesInput, PreferencesView};
 use crate::state::AppState;
 

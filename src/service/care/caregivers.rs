@@ -245,7 +245,7 @@ pub async fn remove_caregiver(
             "this member is not a caregiver of the baby",
         ));
     }
-    crate::service::push::on_caregiver_removed(&txn, baby_id, caregiver_id, now).await?;
+    super::reminders::on_caregiver_removed(&txn, baby_id, caregiver_id, now).await?;
     txn.commit().await?;
     Ok(())
 }

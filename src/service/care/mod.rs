@@ -6,4 +6,5 @@ pub mod caregivers;
 pub mod doses;
 pub mod feed;
 pub mod opt_ins;
+pub mod reminders;
 pub mod schedule;

@@ -361,7 +361,7 @@ pub async fn store_next_event_date<C: ConnectionTrait>(
     schedule: &Schedule,
     now: DateTime<Utc>,
 ) -> Result<babies::Model, AppError> {
-    crate::service::push::on_schedule_changed(db, baby.id, schedule, now).await?;
+    super::reminders::on_schedule_changed(db, baby.id, schedule, now).await?;
     let next = schedule::next_event_date(schedule);
     if baby.next_event_date == next {
         return Ok(baby);

@@ -88,7 +88,7 @@ async fn apply_effects<C: ConnectionTrait>(
         return Ok(());
     };
     if let Event::TemplateSendJobFinish { msg_id, status } = event {
-        crate::service::push::outbox::record_delivery(db, msg_id, status, now).await?;
+        super::outbox::record_delivery(db, msg_id, status, now).await?;
         return Ok(());
     }
     let change = match event {

@@ -19,9 +19,9 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::error::AppError;
 use crate::service::audience::consent::{self, ConsentView};
 use crate::service::audience::members::{self, MemberView};
-use crate::error::AppError;
 use crate::service::care::access::CaregiverRole;
 use crate::service::care::babies::{self as baby_service, BabyView};
 use crate::service::care::caregivers::{self, CaregiverView, InviteView};

@@ -18,9 +18,9 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::outbox::{self, About, NewMessage, Recipient};
 use crate::config::PushSettings;
 use crate::error::{AppError, ErrorCode};
+use crate::service::messaging::outbox::{self, About, NewMessage, Recipient};
 use crate::service::support::required_text;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]

@@ -18,13 +18,13 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::outbox::{self, About, NewMessage, Recipient};
 use super::{preferences, stages};
 use crate::config::PushSettings;
 use crate::domain::push::texts::dose_fields;
 use crate::domain::push::{self, FollowUp, Planned, Preferences};
 use crate::error::AppError;
 use crate::service::care::schedule::{self, History};
+use crate::service::messaging::outbox::{self, About, NewMessage, Recipient};
 
 /// Babies read and planned per transaction.
 const PAGE: u64 = 500;

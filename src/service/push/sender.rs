@@ -18,13 +18,13 @@ use entity::{followers, members, push_outbox};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Serialize;
 
-use super::outbox::{self, Outcome};
 use super::preferences;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::domain::push::templates::{Class, TemplateSpec, fill, render};
 use crate::domain::push::{self, Channel, parse_kind};
 use crate::error::AppError;
+use crate::service::messaging::outbox::{self, Outcome};
 use crate::service::messaging::subscriptions;
 use crate::state::AppState;
 use crate::wechat::api::{

@@ -81,7 +81,7 @@ async fn template_when_following_subscribe_when_consented_else_undeliverable() {
         ("sent", Some("subscribe"))
     );
     assert_eq!(of(nothing).status, "undeliverable");
-    let shown = babyvax::service::push::outbox::undeliverable_for_member(&p.app.db, nothing)
+    let shown = babyvax::service::messaging::outbox::undeliverable_for_member(&p.app.db, nothing)
         .await
         .unwrap();
     assert_eq!(shown.len(), 1);

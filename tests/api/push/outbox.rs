@@ -2,7 +2,7 @@
 //! keys already there, and answers how many rows were new.
 
 use babyvax::domain::push::DoseRef;
-use babyvax::service::push::outbox::{self, About, NewMessage, Recipient};
+use babyvax::service::messaging::outbox::{self, About, NewMessage, Recipient};
 
 use crate::push::support::{PushApp, d};
 
