@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use babyvax::auth::JwtKeys;
+use babyvax::auth::{Audience, JwtKeys};
 use babyvax::clock::{Clock, SystemClock};
 use babyvax::config::{RawSettings, Settings};
 use babyvax::service::audience::consent;
@@ -191,7 +191,7 @@ async fn seed(db: &DatabaseConnection, count: usize) -> anyhow::Result<(Vec<Targ
                 doses += 1;
             }
         }
-        let token = keys.issue(member.id, Utc::now())?.token;
+        let token = keys.issue(Audience::Member, member.id, Utc::now())?.token;
         targets.push(Target {
             baby_id: baby.id,
             token,

@@ -4,11 +4,12 @@
 //! (`BABYVAX_OA_APPID` becomes the key `oa_appid`, and so on). Secrets are kept in
 //! [`SecretString`] so that `Debug` and logs never show them.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
+use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -31,6 +32,9 @@ pub struct RawSettings {
     pub mp_secret: Option<SecretString>,
     pub wechat_api_base: String,
     pub jwt_secret: Option<SecretString>,
+    /// Comma-separated addresses or CIDR ranges of the reverse proxies in front of us, whose
+    /// `X-Forwarded-For` is believed (see `auth::origin`). Empty: the peer address is the client.
+    pub trusted_proxies: String,
     /// How far a callback's `timestamp` may be from our clock, in seconds.
     pub callback_timestamp_window_secs: i64,
     /// How long the callback handler may work on a reply before it answers `success`.
@@ -68,6 +72,7 @@ impl Default for RawSettings {
             mp_secret: None,
             wechat_api_base: DEFAULT_WECHAT_API_BASE.to_owned(),
             jwt_secret: None,
+            trusted_proxies: String::new(),
             callback_timestamp_window_secs: 300,
             callback_reply_budget_ms: 4000,
             log_format: LogFormat::Text,
@@ -122,6 +127,7 @@ pub struct Settings {
     pub mp: Option<AppCredentials>,
     pub wechat_api_base: reqwest::Url,
     pub jwt_secret: Option<SecretString>,
+    pub trusted_proxies: Vec<IpNet>,
     pub callback_timestamp_window_secs: i64,
     pub callback_reply_budget_ms: u64,
     pub log_format: LogFormat,
@@ -200,6 +206,12 @@ impl RawSettings {
                 });
             }
         };
+        let trusted_proxies = parse_trusted_proxies(&self.trusted_proxies).map_err(|reason| {
+            ConfigError::Invalid {
+                key: "BABYVAX_TRUSTED_PROXIES",
+                reason,
+            }
+        })?;
         let oa = credentials(oa_appid, self.oa_secret);
         let mp = credentials(non_empty(self.mp_appid), self.mp_secret);
         if self.callback_timestamp_window_secs <= 0 {
@@ -223,6 +235,7 @@ impl RawSettings {
             mp,
             wechat_api_base,
             jwt_secret: non_empty_secret(self.jwt_secret),
+            trusted_proxies,
             callback_timestamp_window_secs: self.callback_timestamp_window_secs,
             callback_reply_budget_ms: self.callback_reply_budget_ms,
             log_format: self.log_format,
@@ -360,6 +373,20 @@ fn parse_http_url(key: &'static str, value: &str) -> Result<reqwest::Url, Config
     Ok(url)
 }
 
+/// `BABYVAX_TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges.
+fn parse_trusted_proxies(text: &str) -> Result<Vec<IpNet>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{entry:?} is not an IP address or CIDR range"))
+        })
+        .collect()
+}
+
 fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
 }
@@ -451,6 +478,28 @@ mod tests {
                 .to_string()
                 .contains("DATABASE_URL")
         );
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let parsed = parse_trusted_proxies(" 10.0.0.0/8 ,::1, 192.0.2.1,").unwrap();
+        assert_eq!(parsed.len(), 3);
+        assert!(parsed[1].contains(&"::1".parse::<IpAddr>().unwrap()));
+        assert!(parse_trusted_proxies("").unwrap().is_empty());
+        assert!(parse_trusted_proxies("10.0.0.0/33").is_err());
+        assert!(parse_trusted_proxies("proxy.local").is_err());
+    }
+
+    #[test]
+    fn a_malformed_trusted_proxy_is_refused_naming_the_variable() {
+        let mut r = raw();
+        r.trusted_proxies = "10.0.0.0/8, proxy.local".into();
+        let err = r.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("BABYVAX_TRUSTED_PROXIES") && err.contains("proxy.local"),
+            "{err}"
+        );
+        assert!(raw().validate().unwrap().trusted_proxies.is_empty());
     }
 
     #[test]

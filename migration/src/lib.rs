@@ -7,6 +7,7 @@ mod m20261122_000003_mini_program;
 mod m20261122_000010_channel_qr_codes;
 mod m20261122_000011_follower_profile_sync;
 mod m20261122_000020_push;
+mod m20261122_000030_staff_accounts;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_channel_qr_codes::Migration),
             Box::new(m20261122_000011_follower_profile_sync::Migration),
             Box::new(m20261122_000020_push::Migration),
+            Box::new(m20261122_000030_staff_accounts::Migration),
         ]
     }
 }
