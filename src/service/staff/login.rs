@@ -71,7 +71,7 @@ pub async fn log_in(
     };
     if let Some(until) = by_username.max(by_address) {
         set_outcome(db, attempt.id, LOCKED, None).await?;
-        let minutes = (until - now).num_seconds().div_euclid(60) + 1;
+        let minutes = ((until - now).num_seconds() + 59).div_euclid(60);
         return Err(AppError::new(
             ErrorCode::TooManyAttempts,
             format!(

@@ -200,6 +200,36 @@ async fn five_failures_from_one_address_lock_it_for_every_username() {
 }
 
 #[actix_web::test]
+async fn parallel_guesses_get_at_most_five_password_checks() {
+    let mp = MpApp::spawn().await;
+    create_operator(&mp, "target", "admin").await;
+    let guesses = (0..12).map(|i| {
+        let mp = &mp;
+        async move { login(mp, Door::Admin, "target", &format!("guess number {i}")).await }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|(s, _)| *s == 401).count();
+    let locked = answers
+        .iter()
+        .filter(|(s, b)| (*s, b["code"].as_str()) == (429, Some("too_many_attempts")))
+        .count();
+    assert_eq!(checked + locked, 12, "{answers:?}");
+    // Each attempt counts as a failure while its password is checked, so a burst cannot slip
+    // more than five guesses past the lock.
+    assert!(checked <= 5, "{checked} passwords checked");
+    // Guesses one at a time make up the five, and not one more.
+    let mut more = 0;
+    while login(&mp, Door::Admin, "target", "one more guess").await.0 == 401 {
+        more += 1;
+        assert!(checked + more <= 5, "{checked} + {more} passwords checked");
+    }
+    assert_eq!(checked + more, 5);
+    let (s, b) = login(&mp, Door::Admin, "target", PASSWORD).await;
+    assert_eq!(error(s, &b), (429, "too_many_attempts"));
+    mp.finish().await;
+}
+
+#[actix_web::test]
 async fn a_disabled_operator_cannot_log_in_and_their_tokens_stop_working() {
     let mp = MpApp::spawn().await;
     let admin = operator(&mp, "root", "admin").await;
