@@ -18,7 +18,7 @@ mod load;
 mod server;
 
 use anyhow::{Context, bail};
-use babyvax::auth::JwtKeys;
+use babyvax::auth::{Audience, JwtKeys};
 use babyvax::clock::{Clock, SystemClock};
 use babyvax::config::RawSettings;
 use babyvax::service::audience::consent;
@@ -145,7 +145,7 @@ async fn seed(db: &DatabaseConnection, count: usize) -> anyhow::Result<(Vec<Targ
                 doses += 1;
             }
         }
-        let token = keys.issue(member.id, Utc::now())?.token;
+        let token = keys.issue(Audience::Member, member.id, Utc::now())?.token;
         targets.push(Target {
             baby_id: baby.id,
             token,

@@ -9,12 +9,13 @@
 //! or boolean from babyvax.toml (`text`).
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 use figment::providers::{Env, Format, Toml};
 use figment::value::{Dict, Map, Value};
 use figment::{Figment, Metadata, Profile, Provider};
+use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
@@ -47,6 +48,10 @@ pub struct RawSettings {
     pub wechat_api_base: String,
     #[serde(deserialize_with = "optional_text")]
     pub jwt_secret: Option<SecretString>,
+    /// Comma-separated addresses or CIDR ranges of the reverse proxies in front of us, whose
+    /// `X-Forwarded-For` is believed (see `auth::origin`). Empty: the peer address is the client.
+    #[serde(deserialize_with = "text")]
+    pub trusted_proxies: String,
     /// How far a callback's `timestamp` may be from our clock, in seconds.
     pub callback_timestamp_window_secs: i64,
     /// How long the callback handler may work on a reply before it answers `success`.
@@ -91,6 +96,7 @@ impl Default for RawSettings {
             mp_secret: None,
             wechat_api_base: DEFAULT_WECHAT_API_BASE.to_owned(),
             jwt_secret: None,
+            trusted_proxies: String::new(),
             callback_timestamp_window_secs: 300,
             callback_reply_budget_ms: 4000,
             log_format: LogFormat::Text,
@@ -146,6 +152,7 @@ pub struct Settings {
     pub mp: Option<AppCredentials>,
     pub wechat_api_base: reqwest::Url,
     pub jwt_secret: Option<SecretString>,
+    pub trusted_proxies: Vec<IpNet>,
     pub callback_timestamp_window_secs: i64,
     pub callback_reply_budget_ms: u64,
     pub log_format: LogFormat,
@@ -225,6 +232,12 @@ impl RawSettings {
                 });
             }
         };
+        let trusted_proxies = parse_trusted_proxies(&self.trusted_proxies).map_err(|reason| {
+            ConfigError::Invalid {
+                key: "BABYVAX_TRUSTED_PROXIES",
+                reason,
+            }
+        })?;
         let oa = credentials(oa_appid, self.oa_secret);
         let mp = credentials(non_empty(self.mp_appid), self.mp_secret);
         if self.callback_timestamp_window_secs <= 0 {
@@ -248,6 +261,7 @@ impl RawSettings {
             mp,
             wechat_api_base,
             jwt_secret: non_empty_secret(self.jwt_secret),
+            trusted_proxies,
             callback_timestamp_window_secs: self.callback_timestamp_window_secs,
             callback_reply_budget_ms: self.callback_reply_budget_ms,
             log_format: self.log_format,
@@ -524,6 +538,20 @@ fn optional_text<'de, D: Deserializer<'de>, T: From<String>>(
     Option::<Text>::deserialize(deserializer).map(|text| text.map(|Text(text)| T::from(text)))
 }
 
+/// `BABYVAX_TRUSTED_PROXIES`: comma-separated addresses or CIDR ranges.
+fn parse_trusted_proxies(text: &str) -> Result<Vec<IpNet>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{entry:?} is not an IP address or CIDR range"))
+        })
+        .collect()
+}
+
 fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|v| !v.trim().is_empty())
 }
@@ -655,6 +683,28 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let parsed = parse_trusted_proxies(" 10.0.0.0/8 ,::1, 192.0.2.1,").unwrap();
+        assert_eq!(parsed.len(), 3);
+        assert!(parsed[1].contains(&"::1".parse::<IpAddr>().unwrap()));
+        assert!(parse_trusted_proxies("").unwrap().is_empty());
+        assert!(parse_trusted_proxies("10.0.0.0/33").is_err());
+        assert!(parse_trusted_proxies("proxy.local").is_err());
+    }
+
+    #[test]
+    fn a_malformed_trusted_proxy_is_refused_naming_the_variable() {
+        let mut r = raw();
+        r.trusted_proxies = "10.0.0.0/8, proxy.local".into();
+        let err = r.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("BABYVAX_TRUSTED_PROXIES") && err.contains("proxy.local"),
+            "{err}"
+        );
+        assert!(raw().validate().unwrap().trusted_proxies.is_empty());
+    }
+
+    #[test]
     fn secrets_do_not_appear_in_debug_output() {
         let mut r = raw();
         r.oa_appid = Some("wx1".into());
@@ -733,6 +783,8 @@ mod tests {
         text_setting_jwt_secret: "jwt_secret", "BABYVAX_JWT_SECRET", |r| shown(&r.jwt_secret);
         text_setting_push_overdue_days: "push_overdue_days", "BABYVAX_PUSH_OVERDUE_DAYS",
             |r| Some(r.push_overdue_days.clone());
+        text_setting_trusted_proxies: "trusted_proxies", "BABYVAX_TRUSTED_PROXIES",
+            |r| Some(r.trusted_proxies.clone());
         text_setting_push_follow_ups: "push_follow_ups", "BABYVAX_PUSH_FOLLOW_UPS",
             |r| Some(r.push_follow_ups.clone());
         text_setting_push_plan_time: "push_plan_time", "BABYVAX_PUSH_PLAN_TIME",

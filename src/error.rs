@@ -100,12 +100,15 @@ error_codes! {
     // ---- staff accounts (operators, merchant staff)
     InvalidCredentials = ("invalid_credentials", 401, Doors::STAFF, "unknown username or wrong password (the same answer for both)"),
     TooManyAttempts = ("too_many_attempts", 429, Doors::STAFF, "too many failed logins for this account or address: wait 15 minutes"),
-    AccountDisabled = ("account_disabled", 401, Doors::STAFF, "the account was disabled: its tokens no longer work"),
+    AccountDisabled = ("account_disabled", 401, Doors::STAFF, "the account is disabled (or gone): it cannot log in and its tokens no longer work"),
     RoleForbidden = ("role_forbidden", 403, Doors::STAFF, "your role may not do this"),
-    InvalidUsername = ("invalid_username", 400, Doors::ADMIN, "username not 3-32 letters, digits, '.', '_' or '-'"),
+    InvalidUsername = ("invalid_username", 400, Doors::ADMIN, "username not 3-32 ASCII letters, digits, '.', '_' or '-'"),
     WeakPassword = ("weak_password", 400, Doors::ADMIN, "password under 10 characters (or over 128)"),
     InvalidRole = ("invalid_role", 400, Doors::ADMIN, "not a role of this kind of account"),
     UsernameTaken = ("username_taken", 409, Doors::ADMIN, "an account already has this username"),
+    OperatorNotFound = ("operator_not_found", 404, Doors::ADMIN, "no operator has this id"),
+    CannotDisableSelf = ("cannot_disable_self", 409, Doors::ADMIN, "an operator cannot disable their own account"),
+    UnknownMember = ("unknown_member", 404, Doors::ADMIN, "no member has this id (never had, or erased)"),
     // ---- WeChat's callback door
     CallbackNotConfigured = ("callback_not_configured", 503, Doors::WECHAT, "BABYVAX_OA_TOKEN / BABYVAX_OA_AES_KEY / BABYVAX_OA_APPID are unset"),
     MissingParameter = ("missing_parameter", 400, Doors::WECHAT, "a required query parameter is missing"),

@@ -31,6 +31,9 @@ enum Command {
     /// Acquisition channels (clinics, hospitals, posters) and their follow QR codes.
     #[command(subcommand)]
     Channel(babyvax::cli::channel::ChannelCommand),
+    /// Operator accounts of the admin door: create the first administrator, list them.
+    #[command(subcommand)]
+    Operator(babyvax::cli::operator::OperatorCommand),
     /// Print a child's vaccination schedule as of a date (the same JSON as the mini-program API).
     Schedule(babyvax::cli::schedule::ScheduleArgs),
     /// The push engine: plan and send a day's messages once, or summarise the outbox.
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
             Command::Demo(demo) => babyvax::cli::demo::run(demo).await,
             Command::Menu(menu) => babyvax::cli::menu::run(settings, menu).await,
             Command::Channel(channel) => babyvax::cli::channel::run(settings, channel).await,
+            Command::Operator(operator) => babyvax::cli::operator::run(settings, operator).await,
             Command::Migrate => {
                 let db = startup::connect_database(&settings.database_url).await?;
                 startup::migrate(&db).await?;

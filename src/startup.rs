@@ -171,6 +171,8 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
         .with_context(|| format!("cannot bind {}", settings.bind))?;
     tracing::info!(address = %settings.bind, database = %redact_url(&settings.database_url), "serving");
     let state = build_state(settings, db, clock)?;
+    // The dummy password hash, made before the first login with an unknown username needs it.
+    actix_web::rt::spawn(crate::service::staff::warm_up());
     // Planner and sender run beside the server; BABYVAX_PUSH_ENABLED=false leaves them out.
     let _push = if state.settings.push.enabled {
         Some(crate::jobs::push::spawn(&state)?)

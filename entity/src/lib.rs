@@ -1,5 +1,6 @@
 //! sea-orm entities, one file per table. The schema itself lives in the `migration` crate.
 pub mod articles;
+pub mod audit_log;
 pub mod babies;
 pub mod baby_caregivers;
 pub mod baby_invites;
@@ -9,7 +10,12 @@ pub mod doses;
 pub mod follower_events;
 pub mod followers;
 pub mod inbound_messages;
+pub mod login_attempts;
 pub mod members;
+pub mod merchant_staff;
+pub mod merchant_stores;
+pub mod merchants;
+pub mod operators;
 pub mod privacy_consents;
 pub mod push_campaigns;
 pub mod push_outbox;

@@ -8,6 +8,7 @@ mod m20261122_000010_channel_qr_codes;
 mod m20261122_000011_follower_profile_sync;
 mod m20261122_000020_push;
 mod m20261129_000021_push_follow_ups;
+mod m20261129_000030_staff_accounts;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000011_follower_profile_sync::Migration),
             Box::new(m20261122_000020_push::Migration),
             Box::new(m20261129_000021_push_follow_ups::Migration),
+            Box::new(m20261129_000030_staff_accounts::Migration),
         ]
     }
 }

@@ -1,8 +1,10 @@
 //! The command line's subcommands beyond `serve` and `migrate`: operator commands (menu,
-//! channel, schedule), the push engine's run and status, and the demo.
+//! channel, schedule), operator accounts of the admin door, the push engine's run and status,
+//! and the demo.
 pub mod channel;
 pub mod demo;
 pub mod menu;
+pub mod operator;
 pub mod push;
 pub mod schedule;
 pub mod seed;

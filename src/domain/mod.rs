@@ -2,4 +2,5 @@
 pub mod points;
 pub mod push;
 pub mod schedule;
+pub mod staff;
 pub mod time;

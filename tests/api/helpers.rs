@@ -90,6 +90,18 @@ impl TestDatabase {
         }
     }
 
+    /// The URL a separate process (the `babyvax` binary) uses to reach this database: on
+    /// PostgreSQL the test schema comes through the URL's `options=-c search_path=...`.
+    pub fn process_url(&self) -> String {
+        match self {
+            TestDatabase::Postgres { url, schema } => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}options=-c%20search_path%3D{schema}")
+            }
+            TestDatabase::Sqlite { url, .. } => url.clone(),
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self, TestDatabase::Postgres { .. })
     }
@@ -243,6 +255,31 @@ impl TestApp {
     pub async fn finish(self) {
         self.db.close().await.ok();
         self.database.drop().await;
+    }
+}
+
+/// Fails unless the committed contract at `path` (relative to the crate) is `generated`; with
+/// `BABYVAX_UPDATE_SPEC` set, writes it instead. `regenerate` is the test filter to name.
+pub fn check_committed_spec(path: &str, generated: &str, regenerate: &str) {
+    let full = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("BABYVAX_UPDATE_SPEC").is_some() {
+        std::fs::write(&full, generated).expect("write the spec");
+        return;
+    }
+    let committed = std::fs::read_to_string(&full).unwrap_or_default();
+    if committed != generated {
+        let first_difference = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || "one is a prefix of the other".to_owned(),
+                |i| format!("line {}", i + 1),
+            );
+        panic!(
+            "{path} differs from what the code generates ({first_difference}).\n\
+             Regenerate it with: BABYVAX_UPDATE_SPEC=1 cargo test --test api {regenerate}"
+        );
     }
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiErrorBody;
+use crate::auth::Audience;
 use crate::error::AppError;
 use crate::service::audience::members::{self, MemberView};
 use crate::state::AppState;
@@ -53,7 +54,7 @@ pub async fn login(
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let outcome = members::login(&state.db, state.mini_program.as_ref(), &body.code, now).await?;
-    let issued = state.jwt.issue(outcome.member.id, now)?;
+    let issued = state.jwt.issue(Audience::Member, outcome.member.id, now)?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token: issued.token,
         token_type: "Bearer".to_owned(),

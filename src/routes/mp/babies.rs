@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::ApiErrorBody;
-use crate::auth::AuthenticatedMember;
+use crate::auth::Member;
 use crate::error::AppError;
 use crate::service::care::babies::{self, BabyInput, BabyView};
 use crate::service::care::caregivers::{self, CaregiverView, InviteView};
@@ -34,7 +34,7 @@ pub struct AcceptInviteRequest {
 )]
 pub async fn create_baby(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     body: web::Json<BabyInput>,
 ) -> Result<HttpResponse, AppError> {
     let baby = babies::create(
@@ -56,10 +56,7 @@ pub async fn create_baby(
     responses((status = 200, description = "Yours and those shared with you, oldest first", body = [BabyView])),
     security(("bearer" = []))
 )]
-pub async fn list_babies(
-    state: web::Data<AppState>,
-    me: AuthenticatedMember,
-) -> Result<HttpResponse, AppError> {
+pub async fn list_babies(state: web::Data<AppState>, me: Member) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(babies::list(&state.db, me.member_id).await?))
 }
 
@@ -77,7 +74,7 @@ pub async fn list_babies(
 )]
 pub async fn get_baby(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let baby = babies::get(&state.db, me.member_id, path.into_inner()).await?;
@@ -102,7 +99,7 @@ pub async fn get_baby(
 )]
 pub async fn update_baby(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<i32>,
     body: web::Json<BabyInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -133,7 +130,7 @@ pub async fn update_baby(
 )]
 pub async fn delete_baby(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     babies::delete(
@@ -163,7 +160,7 @@ pub async fn delete_baby(
 )]
 pub async fn create_invite(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let invite = caregivers::create_invite(
@@ -194,7 +191,7 @@ pub async fn create_invite(
 )]
 pub async fn accept_invite(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     body: web::Json<AcceptInviteRequest>,
 ) -> Result<HttpResponse, AppError> {
     let baby =
@@ -216,7 +213,7 @@ pub async fn accept_invite(
 )]
 pub async fn list_caregivers(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let people = caregivers::caregivers(&state.db, me.member_id, path.into_inner()).await?;
@@ -239,7 +236,7 @@ pub async fn list_caregivers(
 )]
 pub async fn remove_caregiver(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (baby_id, caregiver_id) = path.into_inner();

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 
 use super::ApiErrorBody;
-use crate::auth::AuthenticatedMember;
+use crate::auth::Member;
 use crate::error::AppError;
 use crate::service::care::feed::{self, Article, Feed};
 use crate::state::AppState;
@@ -23,7 +23,7 @@ use crate::state::AppState;
 )]
 pub async fn baby_feed(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let feed = feed::feed(
@@ -50,7 +50,7 @@ pub async fn baby_feed(
 )]
 pub async fn get_article(
     state: web::Data<AppState>,
-    _me: AuthenticatedMember,
+    _me: Member,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let article = feed::article(&state.db, path.into_inner()).await?;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiErrorBody;
-use crate::auth::AuthenticatedMember;
+use crate::auth::Member;
 use crate::error::AppError;
 use crate::service::audience::consent::{self, ConsentView};
 use crate::service::audience::members::{self, MemberView, ProfileUpdate};
@@ -38,10 +38,7 @@ pub struct ErasureResponse {
     responses((status = 200, description = "The member", body = MemberView)),
     security(("bearer" = []))
 )]
-pub async fn get_me(
-    state: web::Data<AppState>,
-    me: AuthenticatedMember,
-) -> Result<HttpResponse, AppError> {
+pub async fn get_me(state: web::Data<AppState>, me: Member) -> Result<HttpResponse, AppError> {
     let member = members::profile(&state.db, me.member_id).await?;
     Ok(HttpResponse::Ok().json(member))
 }
@@ -60,7 +57,7 @@ pub async fn get_me(
 )]
 pub async fn update_me(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     body: web::Json<ProfileUpdate>,
 ) -> Result<HttpResponse, AppError> {
     let member = members::update_profile(&state.db, me.member_id, &body, state.clock.now()).await?;
@@ -84,7 +81,7 @@ pub async fn update_me(
 )]
 pub async fn set_phone(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     body: web::Json<PhoneRequest>,
 ) -> Result<HttpResponse, AppError> {
     let member = members::set_phone(
@@ -115,7 +112,7 @@ pub async fn set_phone(
 )]
 pub async fn consent_to_privacy_policy(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     body: web::Json<ConsentRequest>,
 ) -> Result<HttpResponse, AppError> {
     let consent = consent::record_consent(
@@ -138,7 +135,7 @@ pub async fn consent_to_privacy_policy(
 )]
 pub async fn export_my_data(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
 ) -> Result<HttpResponse, AppError> {
     let data = member_data::export(&state.db, me.member_id, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(data))
@@ -156,10 +153,7 @@ pub async fn export_my_data(
     responses((status = 200, description = "Erased; how many rows of each kind", body = ErasureResponse)),
     security(("bearer" = []))
 )]
-pub async fn erase_me(
-    state: web::Data<AppState>,
-    me: AuthenticatedMember,
-) -> Result<HttpResponse, AppError> {
+pub async fn erase_me(state: web::Data<AppState>, me: Member) -> Result<HttpResponse, AppError> {
     let erased = member_data::erase(&state.db, me.member_id, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(ErasureResponse { erased }))
 }

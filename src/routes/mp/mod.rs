@@ -9,21 +9,11 @@ pub mod spec;
 pub mod subscriptions;
 pub mod vaccinations;
 
-use actix_web::{Resource, web};
+use actix_web::web;
 
 pub use spec::{ApiErrorBody, MpApiDoc};
 
-use crate::error::{AppError, ErrorCode};
-
-/// A resource of the door: a method it does not take answers 405 with the usual error body.
-fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(|| async {
-        Err::<actix_web::HttpResponse, _>(AppError::new(
-            ErrorCode::MethodNotAllowed,
-            "this route does not take this method",
-        ))
-    }))
-}
+use super::resource;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/api/v1/auth/login").route(web::post().to(auth::login)))

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 
 use super::ApiErrorBody;
-use crate::auth::AuthenticatedMember;
+use crate::auth::Member;
 use crate::error::AppError;
 use crate::service::messaging::outbox::{self, Undelivered};
 use crate::service::push::preferences::{self, PreferencesInput, PreferencesView};
@@ -19,7 +19,7 @@ use crate::state::AppState;
 )]
 pub async fn get_push_preferences(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
 ) -> Result<HttpResponse, AppError> {
     let current = preferences::get(&state.db, me.member_id, state.settings.push.quiet).await?;
     Ok(HttpResponse::Ok().json(preferences::view(&current)))
@@ -42,7 +42,7 @@ pub async fn get_push_preferences(
 )]
 pub async fn set_push_preferences(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     body: web::Json<PreferencesInput>,
 ) -> Result<HttpResponse, AppError> {
     let view = preferences::set(
@@ -69,7 +69,7 @@ pub async fn set_push_preferences(
 )]
 pub async fn list_undelivered(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
 ) -> Result<HttpResponse, AppError> {
     let undelivered =
         outbox::undelivered(&state.db, me.member_id, &state.settings.push.templates).await?;

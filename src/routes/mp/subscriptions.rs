@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 
 use super::ApiErrorBody;
-use crate::auth::AuthenticatedMember;
+use crate::auth::Member;
 use crate::error::AppError;
 use crate::service::messaging::subscriptions::{self, Allowances, ConsentReport};
 use crate::state::AppState;
@@ -25,7 +25,7 @@ use crate::state::AppState;
 )]
 pub async fn report_consents(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     body: web::Json<ConsentReport>,
 ) -> Result<HttpResponse, AppError> {
     let allowances =
@@ -43,7 +43,7 @@ pub async fn report_consents(
 )]
 pub async fn list_allowances(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
 ) -> Result<HttpResponse, AppError> {
     let allowances = subscriptions::allowances(&state.db, me.member_id).await?;
     Ok(HttpResponse::Ok().json(allowances))

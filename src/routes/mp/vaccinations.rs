@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::ApiErrorBody;
-use crate::auth::AuthenticatedMember;
+use crate::auth::Member;
 use crate::error::AppError;
 use crate::service::care::doses::{self, DoseInput, DoseView};
 use crate::service::care::opt_ins::{self, OptInsInput, OptInsView};
@@ -27,7 +27,7 @@ pub struct ScheduleQuery {
     responses((status = 200, description = "The catalogue", body = VaccineCatalogue)),
     security(("bearer" = []))
 )]
-pub async fn list_vaccines(_me: AuthenticatedMember) -> HttpResponse {
+pub async fn list_vaccines(_me: Member) -> HttpResponse {
     HttpResponse::Ok().json(schedule::catalogue())
 }
 
@@ -48,7 +48,7 @@ pub async fn list_vaccines(_me: AuthenticatedMember) -> HttpResponse {
 )]
 pub async fn add_dose(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<i32>,
     body: web::Json<DoseInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -78,7 +78,7 @@ pub async fn add_dose(
 )]
 pub async fn list_doses(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let doses = doses::list_doses(&state.db, me.member_id, path.into_inner()).await?;
@@ -102,7 +102,7 @@ pub async fn list_doses(
 )]
 pub async fn correct_dose(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<(i32, i32)>,
     body: web::Json<DoseInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -135,7 +135,7 @@ pub async fn correct_dose(
 )]
 pub async fn delete_dose(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (baby_id, dose_id) = path.into_inner();
@@ -169,7 +169,7 @@ pub async fn delete_dose(
 )]
 pub async fn set_opt_ins(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<i32>,
     body: web::Json<OptInsInput>,
 ) -> Result<HttpResponse, AppError> {
@@ -201,7 +201,7 @@ pub async fn set_opt_ins(
 )]
 pub async fn get_schedule(
     state: web::Data<AppState>,
-    me: AuthenticatedMember,
+    me: Member,
     path: web::Path<i32>,
     query: web::Query<ScheduleQuery>,
 ) -> Result<HttpResponse, AppError> {

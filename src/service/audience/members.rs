@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use entity::{followers, members};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -214,12 +215,27 @@ pub async fn find<C: ConnectionTrait>(db: &C, member_id: i32) -> Result<members:
     members::Entity::find_by_id(member_id)
         .one(db)
         .await?
-        .ok_or_else(|| {
-            AppError::new(
-                ErrorCode::MemberNotFound,
-                "this account no longer exists; log in again",
-            )
-        })
+        .ok_or_else(member_gone)
+}
+
+fn member_gone() -> AppError {
+    AppError::new(
+        ErrorCode::MemberNotFound,
+        "this account no longer exists; log in again",
+    )
+}
+
+/// Refuses a member who is gone (erased). One primary-key read of the id alone: the member
+/// door's extractor makes it on every request.
+pub async fn ensure_exists<C: ConnectionTrait>(db: &C, member_id: i32) -> Result<(), AppError> {
+    members::Entity::find_by_id(member_id)
+        .select_only()
+        .column(members::Column::Id)
+        .into_tuple::<i32>()
+        .one(db)
+        .await?
+        .map(|_| ())
+        .ok_or_else(member_gone)
 }
 
 pub async fn view<C: ConnectionTrait>(

@@ -1,3 +1,4 @@
 //! The command line, run as a separate process.
 mod operator;
+mod operator_accounts;
 mod schedule;

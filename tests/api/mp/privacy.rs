@@ -1,12 +1,15 @@
 //! Export of everything a member has, and erasure with counts, leaving other families' babies
 //! alone and nothing of the member behind.
 
+use babyvax::routes::mp::MpApiDoc;
 use entity::{
     babies, baby_caregivers, baby_invites, baby_opt_ins, doses, members, privacy_consents,
     subscription_allowances, subscription_events,
 };
+use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use serde_json::json;
+use serde_json::{Value, json};
+use utoipa::OpenApi;
 
 use crate::mp::support::{Member, MpApp, error};
 
@@ -111,6 +114,54 @@ async fn two_families(mp: &MpApp) -> Families {
     }
 }
 
+/// A body each route would take, so that only the token can be what is refused.
+fn valid_body(method: &str, path: &str) -> Value {
+    match (method, path) {
+        ("put", "/api/v1/me") => json!({"nickname": "x"}),
+        ("post", "/api/v1/me/phone") => json!({"code": "pc"}),
+        ("post", "/api/v1/me/consent") => json!({"privacy_policy_version": "2026-11-01"}),
+        ("put", "/api/v1/me/push-preferences") => json!({"stage": false}),
+        ("post", "/api/v1/babies") | ("put", "/api/v1/babies/{baby_id}") => {
+            json!({"name": "x", "birth_date": "2025-09-15"})
+        }
+        ("post", "/api/v1/invites/accept") => json!({"code": "ABCDEFGH"}),
+        ("post", "/api/v1/babies/{baby_id}/doses")
+        | ("put", "/api/v1/babies/{baby_id}/doses/{dose_id}") => {
+            json!({"vaccine": "HepB", "dose": 2, "date": "2025-10-15"})
+        }
+        ("put", "/api/v1/babies/{baby_id}/opt-ins") => json!({"vaccines": []}),
+        ("post", "/api/v1/subscriptions/consents") => json!({"results": {"t1": "accept"}}),
+        _ => panic!("give {method} {path} a valid body here"),
+    }
+}
+
+/// Calls every secured operation of the mini-program contract with `token` and a valid body,
+/// expecting 401 `member_not_found`; answers how many there were.
+async fn refused_at_every_member_route(mp: &MpApp, token: &str, baby: i64) -> usize {
+    let spec = serde_json::to_value(MpApiDoc::openapi()).unwrap();
+    let mut refused = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let concrete = path
+            .replace("{baby_id}", &baby.to_string())
+            .replace("{dose_id}", "1")
+            .replace("{member_id}", "1")
+            .replace("{article_id}", "1");
+        for (method, operation) in item.as_object().unwrap() {
+            if operation.get("security").is_none() {
+                continue;
+            }
+            let body = operation
+                .get("requestBody")
+                .map(|_| valid_body(method, path));
+            let verb: Method = method.to_uppercase().parse().unwrap();
+            let (s, b) = mp.call(verb, &concrete, Some(token), body).await;
+            assert_eq!(error(s, &b), (401, "member_not_found"), "{method} {path}");
+            refused += 1;
+        }
+    }
+    refused
+}
+
 #[actix_web::test]
 async fn the_export_holds_everything_of_the_member() {
     let mp = MpApp::spawn().await;
@@ -174,12 +225,9 @@ async fn erasure_removes_the_member_and_their_babies_but_not_other_families() {
         })
     );
 
-    // The token now names no one.
-    let (s, b) = mp.get("/api/v1/me", &f.leaving.token).await;
-    assert_eq!(error(s, &b), (401, "member_not_found"));
-    let (s, b) = mp.get("/api/v1/babies", &f.leaving.token).await;
-    assert_eq!(s, 200);
-    assert_eq!(b, json!([]));
+    // The token now names no one, at every route of the member's door.
+    let refused = refused_at_every_member_route(&mp, &f.leaving.token, f.own_baby).await;
+    assert_eq!(refused, 29);
 
     // The other family keeps its baby and both of its doses; the erased baby is gone for them.
     let (s, b) = mp

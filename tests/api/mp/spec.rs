@@ -2,41 +2,19 @@
 //! operation in it is routed, and the contract and its docs page are served.
 //!
 //! After changing a route or a type, regenerate with:
-//! `BABYVAX_UPDATE_SPEC=1 cargo test --test api mp_spec`
+//! `BABYVAX_UPDATE_SPEC=1 cargo test --test api mp::spec`
 
 use babyvax::routes::mp::spec::openapi_yaml;
 use reqwest::Method;
 use serde_json::Value;
 
+use crate::helpers::check_committed_spec;
 use crate::mp::support::MpApp;
-
-const SPEC_PATH: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/miniprogram-api-spec/openapi.yaml"
-);
 
 #[test]
 fn committed_spec_matches_the_code() {
     let generated = openapi_yaml().expect("the contract renders as YAML");
-    if std::env::var_os("BABYVAX_UPDATE_SPEC").is_some() {
-        std::fs::write(SPEC_PATH, &generated).expect("write the spec");
-        return;
-    }
-    let committed = std::fs::read_to_string(SPEC_PATH).unwrap_or_default();
-    if committed != generated {
-        let first_difference = committed
-            .lines()
-            .zip(generated.lines())
-            .position(|(a, b)| a != b)
-            .map_or_else(
-                || "one is a prefix of the other".to_owned(),
-                |i| format!("line {}", i + 1),
-            );
-        panic!(
-            "miniprogram-api-spec/openapi.yaml differs from what the code generates ({first_difference}).\n\
-             Regenerate it with: BABYVAX_UPDATE_SPEC=1 cargo test --test api mp_spec"
-        );
-    }
+    check_committed_spec("miniprogram-api-spec/openapi.yaml", &generated, "mp::spec");
 }
 
 #[actix_web::test]

@@ -51,13 +51,7 @@ async fn killed_mid_sending_and_restarted_every_message_goes_out_and_at_most_one
     fake.register_app(APPID, OA_SECRET);
     let dir = tempfile::tempdir().expect("temp dir");
     let database = TestDatabase::fresh().await;
-    let db_url = match &database {
-        TestDatabase::Postgres { url, schema } => {
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}options=-c%20search_path%3D{schema}")
-        }
-        TestDatabase::Sqlite { url, .. } => url.clone(),
-    };
+    let db_url = database.process_url();
     let db = database.connect().await;
     startup::migrate(&db).await.expect("migrations");
 

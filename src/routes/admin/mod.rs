@@ -1,0 +1,34 @@
+//! The operators' door, `/admin/v1/...`: thin handlers over `service::staff`, authenticated by
+//! the [`crate::auth::Operator`] extractor, described by the OpenAPI contract in [`spec`].
+pub mod auth;
+pub mod members;
+pub mod operators;
+pub mod spec;
+
+use actix_web::web;
+
+pub use spec::AdminApiDoc;
+
+use super::resource;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/admin/v1/auth/login").route(web::post().to(auth::login)))
+        .service(resource("/admin/v1/me").route(web::get().to(auth::get_me)))
+        .service(
+            resource("/admin/v1/operators")
+                .route(web::get().to(operators::list_operators))
+                .route(web::post().to(operators::create_operator)),
+        )
+        .service(
+            resource("/admin/v1/operators/{operator_id}/disable")
+                .route(web::post().to(operators::disable_operator)),
+        )
+        .service(
+            resource("/admin/v1/operators/{operator_id}/enable")
+                .route(web::post().to(operators::enable_operator)),
+        )
+        .service(
+            resource("/admin/v1/members/{member_id}").route(web::get().to(members::get_member)),
+        )
+        .service(resource(spec::SPEC_URL).route(web::get().to(spec::serve)));
+}

@@ -1,0 +1,57 @@
+//! The admin API contract, generated from the handlers and types with utoipa, served at
+//! `/admin/v1/openapi.json` and committed as `miniprogram-api-spec/admin-openapi.yaml` (a test
+//! fails on drift; regenerate with `BABYVAX_UPDATE_SPEC=1 cargo test --test api admin::spec`).
+
+use std::sync::LazyLock;
+
+use actix_web::HttpResponse;
+use utoipa::OpenApi;
+
+use super::{auth, members, operators};
+use crate::error::Doors;
+use crate::routes::contract::{ApiErrorBody, DoorContract};
+
+pub const SPEC_URL: &str = "/admin/v1/openapi.json";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "babyvax admin API",
+        version = "1.0.0",
+        description = "The `/admin/v1` door of babyvax, used by the operations team: operator accounts and support's audited reads of members' data.\n\nEvery route but `POST /admin/v1/auth/login` needs `Authorization: Bearer <token>` from that login (12 hours). Roles: `admin` (everything, including operator accounts), `operator`, `support` (reads members' data) and `analyst`; a route a role may not use answers 403 `role_forbidden`. A disabled account's tokens answer 401 `account_disabled` at once. Every write, and every read of a member's data, is recorded in the audit log. Errors are `{\"code\", \"message\"}` with a stable `code` (listed in the `ApiErrorBody` schema); times are UTC (RFC 3339). Generated from the code: do not edit by hand.",
+    ),
+    paths(
+        auth::login,
+        auth::get_me,
+        operators::create_operator,
+        operators::list_operators,
+        operators::disable_operator,
+        operators::enable_operator,
+        members::get_member,
+    ),
+    components(schemas(ApiErrorBody)),
+    modifiers(&CONTRACT),
+    tags(
+        (name = "auth", description = "Login and your account"),
+        (name = "operators", description = "Operator accounts (admins)"),
+        (name = "members", description = "Members' data, for support (audited)"),
+    )
+)]
+pub struct AdminApiDoc;
+
+const CONTRACT: DoorContract = DoorContract {
+    door: Doors::ADMIN,
+    bearer: "HS256 JWT from POST /admin/v1/auth/login, valid for 12 hours",
+    unauthorized: "`missing_token`, `invalid_token` (also a token of another door), `token_expired`, `account_disabled`: log in again",
+};
+
+static SPEC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(AdminApiDoc::openapi);
+
+/// The contract as committed in `miniprogram-api-spec/admin-openapi.yaml`.
+pub fn openapi_yaml() -> Result<String, String> {
+    SPEC.to_yaml().map_err(|e| e.to_string())
+}
+
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().json(&*SPEC)
+}
