@@ -84,10 +84,10 @@ macro_rules! error_codes {
 
 error_codes! {
     // ---- every door
-    InvalidJson = ("invalid_json", 400, Doors::ALL, "the body is not the JSON this route takes"),
+    InvalidJson = ("invalid_json", 400, Doors::ALL, "the body is not the JSON this route takes, or is over 64 KiB"),
     InvalidQuery = ("invalid_query", 400, Doors::ALL, "a query parameter is malformed"),
     InvalidPath = ("invalid_path", 400, Doors::ALL, "a path parameter is malformed"),
-    PayloadTooLarge = ("payload_too_large", 413, Doors::ALL, "the body is over 64 KiB"),
+    PayloadTooLarge = ("payload_too_large", 413, Doors::WECHAT, "the body is over 64 KiB"),
     NotFound = ("not_found", 404, Doors::ALL, "no such route"),
     MethodNotAllowed = ("method_not_allowed", 405, Doors::ALL, "the route does not take this method"),
     InternalError = ("internal_error", 500, Doors::ALL, "our fault; logged"),

@@ -85,7 +85,7 @@ impl Modify for DoorContract {
         let unauthorized = error_response(self.unauthorized);
         let bad_path = error_response("`invalid_path`: a path parameter is malformed");
         let bad_body = error_response(
-            "`invalid_json`: the body is not the JSON this route takes; `payload_too_large`",
+            "`invalid_json`: the body is not the JSON this route takes, or is over 64 KiB",
         );
         for (path, item) in openapi.paths.paths.iter_mut() {
             let has_path_params = path.contains('{');
