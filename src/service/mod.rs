@@ -1,8 +1,13 @@
 //! Use-cases over the database, one folder per feature. Handlers call one function here; these
-//! call `domain`, `entity` and `wechat`, and each other only along these arrows:
-//! `care` → `audience` (consent) and `push` (schedule changes); `push` → `care`, `messaging`;
-//! `messaging` → `audience`; `audience` → `care`, `messaging` (export and erasure); `staff` →
-//! `audience` (support's audited read of a member's export).
+//! call `domain`, `entity` and `wechat`, and each other only along these arrows (no cycles;
+//! `tests/api/layout.rs` checks):
+//!
+//! - `care` → `audience` (consent), `messaging` (the outbox rows a schedule change narrows)
+//! - `messaging` → `audience` (followers, members)
+//! - `push` → `care` (schedules), `messaging` (outbox, subscribe allowances)
+//! - `privacy` → `audience`, `care`, `messaging` (export and erasure span them)
+//! - `staff` → `privacy` (support's read of a member)
+//! - `audience` → none; `support` (shared helpers) → none
 pub mod audience;
 pub mod care;
 pub mod messaging;
