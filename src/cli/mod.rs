@@ -1,6 +1,7 @@
 //! The command line's subcommands beyond `serve` and `migrate`: operator commands (menu,
 //! channel, schedule), the push engine's run and status, and the demo.
 pub mod channel;
+pub mod contract_target;
 pub mod demo;
 pub mod menu;
 pub mod push;

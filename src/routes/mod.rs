@@ -1,4 +1,5 @@
 //! Thin actix handlers per door: parse, authorise, call one service function, map the result.
+pub mod body;
 pub mod contract;
 pub mod mp;
 pub mod service;

@@ -484,7 +484,7 @@ async fn an_invite_shares_a_baby_once_until_it_expires_and_the_owner_can_revoke(
             &mum.token,
         )
         .await;
-    assert_eq!(error(s, &b), (400, "owner_cannot_leave"));
+    assert_eq!(error(s, &b), (409, "owner_cannot_leave"));
     // The doses dad recorded stay with the baby.
     let (_, doses) = mp
         .get(&format!("/api/v1/babies/{baby}/doses"), &mum.token)
