@@ -149,7 +149,7 @@ error_codes! {
     TooManyBabies = ("too_many_babies", 409, Doors::MP, "a member owns at most 20 babies"),
     BabyNotFound = ("baby_not_found", 404, Doors::MP, "no such baby among those shared with you"),
     OwnerOnly = ("owner_only", 403, Doors::MP, "only the baby's owner may do this"),
-    OwnerCannotLeave = ("owner_cannot_leave", 400, Doors::MP, "the owner cannot leave their own baby"),
+    OwnerCannotLeave = ("owner_cannot_leave", 409, Doors::MP, "the owner cannot leave their own baby"),
     CaregiverNotFound = ("caregiver_not_found", 404, Doors::MP, "that member is not a caregiver of the baby"),
     InviteNotFound = ("invite_not_found", 404, Doors::MP, "no invite has this code"),
     InviteAlreadyUsed = ("invite_already_used", 409, Doors::MP, "the invite was already accepted"),
@@ -174,10 +174,11 @@ error_codes! {
     ArticleNotFound = ("article_not_found", 404, Doors::MP, "no such published article"),
     // ---- subscribe messages and push preferences
     NoSubscribeResults = ("no_subscribe_results", 400, Doors::MP, "the report names no template"),
-    TooManyTemplates = ("too_many_templates", 400, Doors::MP, "more than 20 templates in one report"),
-    InvalidTemplateId = ("invalid_template_id", 400, Doors::MP, "template id empty, over 128 characters or with control characters"),
+    TooManyTemplates = ("too_many_templates", 400, Doors::MP, "more than 10 templates in one report"),
+    InvalidTemplateId = ("invalid_template_id", 400, Doors::MP, "template id empty, over 64 characters or with control characters"),
     InvalidSubscribeResult = ("invalid_subscribe_result", 400, Doors::MP, "a result other than accept, reject, ban or filter"),
     InvalidRequestId = ("invalid_request_id", 400, Doors::MP, "request_id over 64 characters or with control characters"),
+    NoSubscribeAllowance = ("no_subscribe_allowance", 409, Doors::NONE, "no subscribe allowance left for this template (the sender falls back to another channel)"),
     InvalidQuietStart = ("invalid_quiet_start", 400, Doors::MP, "quiet_start is not HH:MM"),
     InvalidQuietEnd = ("invalid_quiet_end", 400, Doors::MP, "quiet_end is not HH:MM"),
     // ---- operator commands

@@ -41,6 +41,10 @@ enum Command {
     Push(babyvax::cli::push::PushCommand),
     /// The whole push flow on a fake WeChat and a throw-away database, in one command.
     Demo(babyvax::cli::demo::DemoArgs),
+    /// The server on a free loopback port with a throw-away database and a fake WeChat, for
+    /// contract fuzzing (tests/schemathesis/run.sh).
+    #[command(hide = true)]
+    ContractTarget(babyvax::cli::contract_target::ContractTargetArgs),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +77,7 @@ fn main() -> ExitCode {
             Command::Schedule(_) => unreachable!("handled before start-up"),
             Command::Push(push) => babyvax::cli::push::run(settings, push).await,
             Command::Demo(demo) => babyvax::cli::demo::run(demo).await,
+            Command::ContractTarget(args) => babyvax::cli::contract_target::run(args).await,
             Command::Menu(menu) => babyvax::cli::menu::run(settings, menu).await,
             Command::Channel(channel) => babyvax::cli::channel::run(settings, channel).await,
             Command::Operator(operator) => babyvax::cli::operator::run(settings, operator).await,

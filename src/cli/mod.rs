@@ -2,6 +2,7 @@
 //! channel, schedule), operator accounts of the admin door, the push engine's run and status,
 //! and the demo.
 pub mod channel;
+pub mod contract_target;
 pub mod demo;
 pub mod menu;
 pub mod operator;

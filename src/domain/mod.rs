@@ -3,4 +3,5 @@ pub mod points;
 pub mod push;
 pub mod schedule;
 pub mod staff;
+pub mod stages;
 pub mod time;

@@ -1,5 +1,6 @@
 //! Thin actix handlers per door: parse, authorise, call one service function, map the result.
 pub mod admin;
+pub mod body;
 pub mod contract;
 pub mod merchant;
 pub mod mp;

@@ -8,8 +8,11 @@
 //! - `privacy` → `audience`, `care`, `messaging` (export and erasure span them)
 //! - `staff` → `privacy` (support's read of a member)
 //! - `audience` → none; `support` (shared helpers) → none
+//!
+//! Every change of a balance goes through [`ledger`].
 pub mod audience;
 pub mod care;
+pub mod ledger;
 pub mod messaging;
 pub mod privacy;
 pub mod push;

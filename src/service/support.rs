@@ -47,6 +47,50 @@ pub fn wechat_error(e: crate::wechat::api::ApiError) -> AppError {
     AppError::new(ErrorCode::WechatError, format!("WeChat refused: {e}"))
 }
 
+/// What `str::trim` strips (Unicode White_Space), as the body of a regex character class.
+const WHITE_SPACE: &str =
+    r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+/// Unicode `Cc`, what `char::is_control` refuses, likewise.
+const CONTROL: &str = r"\x00-\x1f\x7f-\x9f";
+
+/// The contract's statement of [`required_text`] (or, `optional`, [`optional_text`]) with
+/// `max_chars`: a regex (ECMA 262, as JSON Schema reads it) matching exactly what they accept.
+/// Surrounding white space is allowed because it is trimmed before the checks.
+pub fn text_pattern(max_chars: usize, optional: bool) -> String {
+    let edge = format!("[^{CONTROL}{WHITE_SPACE}]");
+    let core = match max_chars {
+        0 => String::new(),
+        1 => edge,
+        n => format!("{edge}(?:[^{CONTROL}]{{0,{}}}{edge})?", n - 2),
+    };
+    let core = if optional && !core.is_empty() {
+        format!("(?:{core})?")
+    } else {
+        core
+    };
+    trimmed_pattern(&core)
+}
+
+/// A regex matching `core` with any white space around it, which the server trims.
+pub fn trimmed_pattern(core: &str) -> String {
+    format!("^[{WHITE_SPACE}]*{core}[{WHITE_SPACE}]*$")
+}
+
+/// A string schema stating [`text_pattern`]; `optional` ones may also be null.
+pub fn text_schema(max_chars: usize, optional: bool, description: &str) -> utoipa::openapi::Object {
+    use utoipa::openapi::{ObjectBuilder, Type, schema::SchemaType};
+    let schema_type = if optional {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::Type(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(schema_type)
+        .pattern(Some(text_pattern(max_chars, optional)))
+        .description(Some(description))
+        .build()
+}
+
 /// Whether `err` is a unique-index violation (a duplicate, or a lost race to insert one).
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
@@ -85,5 +129,58 @@ mod tests {
                 .code(),
             "invalid_nickname"
         );
+    }
+
+    fn matches(max_chars: usize, optional: bool, value: &str) -> bool {
+        regex::Regex::new(&text_pattern(max_chars, optional))
+            .unwrap()
+            .is_match(value)
+    }
+
+    #[test]
+    fn the_text_pattern_reads_like_the_check() {
+        for (value, required_ok) in [
+            ("a", true),
+            (" 小明 ", true),
+            ("\n小明\t", true),
+            ("\u{3000}a c\u{3000}", true),
+            ("四个汉字", false),
+            ("", false),
+            ("   ", false),
+            ("a\u{0}b", false),
+            ("a\nb", false),
+            ("\u{feff}", true),
+        ] {
+            let code = ErrorCode::InvalidNickname;
+            assert_eq!(
+                matches(3, false, value),
+                required_text(value, 3, code, "f").is_ok(),
+                "{value:?}"
+            );
+            assert_eq!(matches(3, false, value), required_ok, "{value:?}");
+            assert_eq!(
+                matches(3, true, value),
+                optional_text(Some(value), 3, code, "f").is_ok(),
+                "{value:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_text_pattern_accepts_exactly_what_the_check_accepts(
+            value in "[ a\t\n\u{0}\u{85}\u{a0}\u{3000}\u{feff}小]{0,8}",
+            max_chars in 1usize..5,
+        ) {
+            let code = ErrorCode::InvalidNickname;
+            proptest::prop_assert_eq!(
+                matches(max_chars, false, &value),
+                required_text(&value, max_chars, code, "f").is_ok()
+            );
+            proptest::prop_assert_eq!(
+                matches(max_chars, true, &value),
+                optional_text(Some(&value), max_chars, code, "f").is_ok()
+            );
+        }
     }
 }

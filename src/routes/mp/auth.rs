@@ -8,12 +8,14 @@ use utoipa::ToSchema;
 use super::ApiErrorBody;
 use crate::auth::Audience;
 use crate::error::AppError;
+use crate::routes::body::Json;
 use crate::service::audience::members::{self, MemberView};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginRequest {
     /// The code from `wx.login` (single use, valid for 5 minutes).
+    #[schema(schema_with = members::code_schema)]
     pub code: String,
 }
 
@@ -50,7 +52,7 @@ pub struct LoginResponse {
 )]
 pub async fn login(
     state: web::Data<AppState>,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
     let outcome = members::login(&state.db, state.mini_program.as_ref(), &body.code, now).await?;

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use super::ApiErrorBody;
 use crate::auth::Member;
 use crate::error::AppError;
+use crate::routes::body::Json;
 use crate::service::care::babies::{self, BabyInput, BabyView};
 use crate::service::care::caregivers::{self, CaregiverView, InviteView};
 use crate::state::AppState;
@@ -35,7 +36,7 @@ pub struct AcceptInviteRequest {
 pub async fn create_baby(
     state: web::Data<AppState>,
     me: Member,
-    body: web::Json<BabyInput>,
+    body: Json<BabyInput>,
 ) -> Result<HttpResponse, AppError> {
     let baby = babies::create(
         &state.db,
@@ -101,7 +102,7 @@ pub async fn update_baby(
     state: web::Data<AppState>,
     me: Member,
     path: web::Path<i32>,
-    body: web::Json<BabyInput>,
+    body: Json<BabyInput>,
 ) -> Result<HttpResponse, AppError> {
     let baby = babies::update(
         &state.db,
@@ -192,7 +193,7 @@ pub async fn create_invite(
 pub async fn accept_invite(
     state: web::Data<AppState>,
     me: Member,
-    body: web::Json<AcceptInviteRequest>,
+    body: Json<AcceptInviteRequest>,
 ) -> Result<HttpResponse, AppError> {
     let baby =
         caregivers::accept_invite(&state.db, me.member_id, &body.code, state.clock.now()).await?;
@@ -228,9 +229,9 @@ pub async fn list_caregivers(
     params(("baby_id" = i32, Path), ("member_id" = i32, Path)),
     responses(
         (status = 204, description = "Removed"),
-        (status = 400, description = "`owner_cannot_leave`", body = ApiErrorBody),
         (status = 403, description = "`owner_only`", body = ApiErrorBody),
         (status = 404, description = "`baby_not_found`, `caregiver_not_found`", body = ApiErrorBody),
+        (status = 409, description = "`owner_cannot_leave`: you own this baby; delete it instead", body = ApiErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::ApiErrorBody;
 use crate::auth::Member;
 use crate::error::AppError;
+use crate::routes::body::Json;
 use crate::service::audience::consent::{self, ConsentView};
 use crate::service::audience::members::{self, MemberView, ProfileUpdate};
 use crate::service::privacy::member_data::{self, ErasureCounts, MemberExport};
@@ -15,13 +16,13 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PhoneRequest {
     /// The code from a `getPhoneNumber` button's event.
+    #[schema(schema_with = members::code_schema)]
     pub code: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ConsentRequest {
-    /// The version shown to the member; must be the current one (`privacy_policy_version` of
-    /// `GET /api/v1/me`).
+    #[schema(schema_with = consent::policy_version_schema)]
     pub privacy_policy_version: String,
 }
 
@@ -58,7 +59,7 @@ pub async fn get_me(state: web::Data<AppState>, me: Member) -> Result<HttpRespon
 pub async fn update_me(
     state: web::Data<AppState>,
     me: Member,
-    body: web::Json<ProfileUpdate>,
+    body: Json<ProfileUpdate>,
 ) -> Result<HttpResponse, AppError> {
     let member = members::update_profile(&state.db, me.member_id, &body, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(member))
@@ -82,7 +83,7 @@ pub async fn update_me(
 pub async fn set_phone(
     state: web::Data<AppState>,
     me: Member,
-    body: web::Json<PhoneRequest>,
+    body: Json<PhoneRequest>,
 ) -> Result<HttpResponse, AppError> {
     let member = members::set_phone(
         &state.db,
@@ -113,7 +114,7 @@ pub async fn set_phone(
 pub async fn consent_to_privacy_policy(
     state: web::Data<AppState>,
     me: Member,
-    body: web::Json<ConsentRequest>,
+    body: Json<ConsentRequest>,
 ) -> Result<HttpResponse, AppError> {
     let consent = consent::record_consent(
         &state.db,

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use super::ApiErrorBody;
 use crate::auth::Member;
 use crate::error::AppError;
+use crate::routes::body::Json;
 use crate::service::messaging::outbox::{self, Undelivered};
 use crate::service::push::preferences::{self, PreferencesInput, PreferencesView};
 use crate::state::AppState;
@@ -43,7 +44,7 @@ pub async fn get_push_preferences(
 pub async fn set_push_preferences(
     state: web::Data<AppState>,
     me: Member,
-    body: web::Json<PreferencesInput>,
+    body: Json<PreferencesInput>,
 ) -> Result<HttpResponse, AppError> {
     let view = preferences::set(
         &state.db,

@@ -81,6 +81,24 @@ const CONTRACT: DoorContract = DoorContract {
 
 static SPEC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(MpApiDoc::openapi);
 
+/// The methods the contract lists for a route pattern (`/api/v1/babies/{baby_id}`), for the
+/// `Allow` header of a 405.
+pub fn allowed_methods(pattern: &str) -> Option<String> {
+    let item = SPEC.paths.paths.get(pattern)?;
+    let methods: Vec<&str> = [
+        ("GET", &item.get),
+        ("PUT", &item.put),
+        ("POST", &item.post),
+        ("DELETE", &item.delete),
+        ("PATCH", &item.patch),
+    ]
+    .into_iter()
+    .filter(|(_, operation)| operation.is_some())
+    .map(|(method, _)| method)
+    .collect();
+    Some(methods.join(", "))
+}
+
 /// The contract as committed in `miniprogram-api-spec/openapi.yaml`.
 pub fn openapi_yaml() -> Result<String, String> {
     SPEC.to_yaml().map_err(|e| e.to_string())

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use super::ApiErrorBody;
 use crate::auth::Member;
 use crate::error::AppError;
+use crate::routes::body::Json;
 use crate::service::messaging::subscriptions::{self, Allowances, ConsentReport};
 use crate::state::AppState;
 
@@ -26,7 +27,7 @@ use crate::state::AppState;
 pub async fn report_consents(
     state: web::Data<AppState>,
     me: Member,
-    body: web::Json<ConsentReport>,
+    body: Json<ConsentReport>,
 ) -> Result<HttpResponse, AppError> {
     let allowances =
         subscriptions::record(&state.db, me.member_id, &body, state.clock.now()).await?;

@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 use super::ApiErrorBody;
 use crate::auth::Member;
 use crate::error::AppError;
+use crate::routes::body::Json;
 use crate::service::care::doses::{self, DoseInput, DoseView};
 use crate::service::care::opt_ins::{self, OptInsInput, OptInsView};
 use crate::service::care::schedule::{self, ScheduleView, VaccineCatalogue};
@@ -50,7 +51,7 @@ pub async fn add_dose(
     state: web::Data<AppState>,
     me: Member,
     path: web::Path<i32>,
-    body: web::Json<DoseInput>,
+    body: Json<DoseInput>,
 ) -> Result<HttpResponse, AppError> {
     let dose = doses::add_dose(
         &state.db,
@@ -104,7 +105,7 @@ pub async fn correct_dose(
     state: web::Data<AppState>,
     me: Member,
     path: web::Path<(i32, i32)>,
-    body: web::Json<DoseInput>,
+    body: Json<DoseInput>,
 ) -> Result<HttpResponse, AppError> {
     let (baby_id, dose_id) = path.into_inner();
     let dose = doses::correct_dose(
@@ -171,7 +172,7 @@ pub async fn set_opt_ins(
     state: web::Data<AppState>,
     me: Member,
     path: web::Path<i32>,
-    body: web::Json<OptInsInput>,
+    body: Json<OptInsInput>,
 ) -> Result<HttpResponse, AppError> {
     let opt_ins = opt_ins::set_opt_ins(
         &state.db,

@@ -11,10 +11,24 @@ use utoipa::ToSchema;
 
 use super::members::find;
 use crate::error::{AppError, ErrorCode};
+use crate::service::support::trimmed_pattern;
 
 /// The privacy policy the mini-program shows. Babies (children's health data) can only be added
 /// or shared with a member who consented to this version; a new version asks everyone again.
 pub const PRIVACY_POLICY_VERSION: &str = "2026-11-01";
+
+/// The version a consent must name, for the contract.
+pub fn policy_version_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(trimmed_pattern(PRIVACY_POLICY_VERSION)))
+        .examples([PRIVACY_POLICY_VERSION])
+        .description(Some(format!(
+            "The current version, {PRIVACY_POLICY_VERSION} (`privacy_policy_version_mismatch` \
+             otherwise; `privacy_policy_version` of `GET /api/v1/me` says it too)."
+        )))
+        .build()
+}
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ConsentView {

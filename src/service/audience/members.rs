@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use super::consent::{ConsentView, PRIVACY_POLICY_VERSION, current_consent};
 use crate::error::{AppError, ErrorCode};
-use crate::service::support::optional_text;
+use crate::service::support::{optional_text, text_schema, trimmed_pattern};
 use crate::wechat::api::{ApiError, MiniProgram, RetryClass};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -42,18 +42,70 @@ pub struct LoginOutcome {
     pub new_member: bool,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+/// A new profile: every field replaces the stored one. Text is trimmed; control characters are
+/// refused.
+#[derive(Debug, Clone, Deserialize)]
 pub struct ProfileUpdate {
-    /// Up to 32 characters; empty or null clears it.
     #[serde(default)]
     pub nickname: Option<String>,
-    /// Up to 16 characters, e.g. `广东省`.
     #[serde(default)]
     pub province: Option<String>,
-    /// Up to 16 characters, e.g. `深圳市`; needs a province.
     #[serde(default)]
     pub city: Option<String>,
 }
+
+const NICKNAME_CHARS: usize = 32;
+const REGION_CHARS: usize = 16;
+
+// Derived schemas cannot say "a city needs its province", so this one is written out.
+impl utoipa::PartialSchema for ProfileUpdate {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
+        let fields = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .property(
+                "nickname",
+                text_schema(
+                    NICKNAME_CHARS,
+                    true,
+                    "Up to 32 characters; blank or null clears it.",
+                ),
+            )
+            .property(
+                "province",
+                text_schema(REGION_CHARS, true, "Up to 16 characters, e.g. `广东省`."),
+            )
+            .property(
+                "city",
+                text_schema(
+                    REGION_CHARS,
+                    true,
+                    "Up to 16 characters, e.g. `深圳市`; needs a province.",
+                ),
+            );
+        let no_city = ObjectBuilder::new().property(
+            "city",
+            text_schema(0, true, "No city: absent, null or blank."),
+        );
+        let with_province = ObjectBuilder::new()
+            .property(
+                "province",
+                text_schema(REGION_CHARS, false, "A province for the city."),
+            )
+            .required("province");
+        AllOfBuilder::new()
+            .item(fields)
+            .item(AnyOfBuilder::new().item(no_city).item(with_province))
+            .description(Some(
+                "A new profile: every field replaces the stored one (absent is null). Text is \
+                 trimmed; control characters are refused (`invalid_nickname`, `invalid_region`). \
+                 A city needs its province (`invalid_region`).",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for ProfileUpdate {}
 
 /// Which WeChat call failed, for the error code the client sees.
 #[derive(Debug, Clone, Copy)]
@@ -67,6 +119,18 @@ fn not_configured() -> AppError {
         ErrorCode::MiniProgramNotConfigured,
         "the mini-program door needs BABYVAX_MP_APPID and BABYVAX_MP_SECRET",
     )
+}
+
+/// How [`checked_code`] reads a code, for the contract.
+pub fn code_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(trimmed_pattern("[!-~]{1,256}")))
+        .description(Some(
+            "The code WeChat gave the mini-program: 1 to 256 printable ASCII characters \
+             (`missing_code` otherwise).",
+        ))
+        .build()
 }
 
 fn checked_code(code: &str) -> Result<&str, AppError> {
@@ -274,17 +338,22 @@ pub async fn update_profile<C: ConnectionTrait>(
 ) -> Result<MemberView, AppError> {
     let nickname = optional_text(
         update.nickname.as_deref(),
-        32,
+        NICKNAME_CHARS,
         ErrorCode::InvalidNickname,
         "nickname",
     )?;
     let province = optional_text(
         update.province.as_deref(),
-        16,
+        REGION_CHARS,
         ErrorCode::InvalidRegion,
         "province",
     )?;
-    let city = optional_text(update.city.as_deref(), 16, ErrorCode::InvalidRegion, "city")?;
+    let city = optional_text(
+        update.city.as_deref(),
+        REGION_CHARS,
+        ErrorCode::InvalidRegion,
+        "city",
+    )?;
     if city.is_some() && province.is_none() {
         return Err(AppError::new(
             ErrorCode::InvalidRegion,

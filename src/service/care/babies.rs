@@ -15,7 +15,7 @@ use super::schedule::{self, History};
 use crate::domain::schedule::Sex;
 use crate::error::{AppError, ErrorCode};
 use crate::service::audience::consent::require_consent;
-use crate::service::support::required_text;
+use crate::service::support::{required_text, text_schema};
 
 /// Babies one member may own: far above any family, low enough to stop a runaway client.
 pub const MAX_OWNED_BABIES: u64 = 20;
@@ -55,9 +55,10 @@ impl BabySex {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct BabyInput {
-    /// 1 to 32 characters (a nickname is fine).
+    #[schema(schema_with = name_schema)]
     pub name: String,
-    /// Calendar date in Asia/Shanghai; not in the future, at most 18 years ago.
+    /// Calendar date in Asia/Shanghai; not after today (`birth_date_in_future`), under 18 years
+    /// ago (`birth_date_too_old`).
     pub birth_date: NaiveDate,
     /// Omit or null when not given: vaccines for one sex then stay in the schedule.
     #[serde(default)]
@@ -66,7 +67,19 @@ pub struct BabyInput {
     /// follow the chronological age (national programme rule); stage content uses the corrected
     /// age until 24 months.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 20)]
     pub preterm_weeks: Option<i32>,
+}
+
+const NAME_CHARS: usize = 32;
+
+fn name_schema() -> utoipa::openapi::Object {
+    text_schema(
+        NAME_CHARS,
+        false,
+        "1 to 32 characters (a nickname is fine), trimmed, no control characters \
+         (`invalid_baby_name`).",
+    )
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -94,7 +107,7 @@ struct Details {
 }
 
 fn checked(input: &BabyInput, today: NaiveDate) -> Result<Details, AppError> {
-    let name = required_text(&input.name, 32, ErrorCode::InvalidBabyName, "name")?;
+    let name = required_text(&input.name, NAME_CHARS, ErrorCode::InvalidBabyName, "name")?;
     if input.birth_date > today {
         return Err(AppError::new(
             ErrorCode::BirthDateInFuture,

@@ -14,24 +14,40 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::access;
+use super::schedule::vaccine_id_schema;
 use super::schedule::{
     compute_input, compute_stored, load_doses, load_history, name_zh, store_next_event_date,
 };
 use crate::error::{AppError, ErrorCode};
-use crate::service::support::{is_unique_violation, optional_text, required_text};
+use crate::service::support::{is_unique_violation, optional_text, required_text, text_schema};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct DoseInput {
     /// A vaccine id (`HepB`, `DTaP`, `PCV13` ...) or a product id counting as doses of several
     /// vaccines (`IPV`, `bOPV`, `DTaP-IPV/Hib` ...); see `GET /api/v1/vaccines`.
+    #[schema(schema_with = vaccine_id_schema)]
     pub vaccine: String,
-    /// Dose number, from 1.
+    /// Dose number, from 1 up to the vaccine's `doses` in `GET /api/v1/vaccines`
+    /// (`unknown_dose` beyond).
+    #[schema(minimum = 1, maximum = 20)]
     pub dose: i32,
-    /// The day it was given (Asia/Shanghai); not before birth, not after today.
+    /// The day it was given (Asia/Shanghai); not before birth (`dose_before_birth`), not after
+    /// today (`dose_in_future`).
     pub date: NaiveDate,
-    /// Where it was given, up to 50 characters.
     #[serde(default)]
+    #[schema(schema_with = clinic_schema)]
     pub clinic: Option<String>,
+}
+
+const CLINIC_CHARS: usize = 50;
+
+fn clinic_schema() -> utoipa::openapi::Object {
+    text_schema(
+        CLINIC_CHARS,
+        true,
+        "Where it was given: up to 50 characters, trimmed, no control characters \
+         (`invalid_clinic`); blank or null for none.",
+    )
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -86,7 +102,7 @@ fn checked_dose(
         date: input.date,
         clinic: optional_text(
             input.clinic.as_deref(),
-            50,
+            CLINIC_CHARS,
             ErrorCode::InvalidClinic,
             "clinic",
         )?,

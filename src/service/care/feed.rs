@@ -2,98 +2,27 @@
 //! what starts within the next weeks, and the doses coming up with the articles that go with
 //! them (fever care before a DTaP dose).
 //!
-//! Content follows the corrected age of a preterm baby (birth date + weeks born early) until 24
-//! months, as child-health checks do; doses always follow the chronological age.
+//! The age rules and the stage windows are [`crate::domain::stages`]: content follows the corrected
+//! age of a preterm baby until 24 months; doses always follow the chronological age.
 
-use std::collections::BTreeMap;
-use std::sync::LazyLock;
-
-use chrono::{Datelike, Days, Months, NaiveDate};
-use entity::{articles, babies as babies_entity};
+use chrono::{Days, NaiveDate};
+use entity::articles;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::access;
 use super::schedule::{self, DoseState, Payer};
-use crate::domain::schedule::{Age, Status};
+use crate::domain::schedule::Status;
+use crate::domain::stages::{self, Catalogue, NEXT_CONTENT_DAYS, StageDataError, Window};
 use crate::error::{AppError, ErrorCode};
 
-/// "What comes next": content that starts within this many days.
-pub const NEXT_CONTENT_DAYS: u64 = 60;
 /// Doses that become due within this many days are listed with the due and overdue ones.
 pub const UPCOMING_DOSE_DAYS: u64 = 30;
-/// Corrected age is used for content until this chronological age.
-const CORRECTED_AGE_UNTIL_MONTHS: u32 = 24;
 const ARTICLES_PER_DOSE: usize = 3;
 
-/// The stage content file, compiled in.
-pub const STAGES_JSON: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/data/stages/stages-0-6y.json"
-));
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StageFile {
-    #[allow(dead_code)] // Documentation of the file, kept so that typos in it fail the parse.
-    meta: BTreeMap<String, String>,
-    sources: BTreeMap<String, StageSource>,
-    stages: Vec<StageEntry>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StageSource {
-    title: String,
-    #[serde(default)]
-    url: Option<String>,
-    #[allow(dead_code)]
-    #[serde(default)]
-    how_checked: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StageEntry {
-    id: String,
-    category: String,
-    title: String,
-    summary: String,
-    from: Age,
-    until: Age,
-    sources: Vec<String>,
-    verification: StageVerification,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StageVerification {
-    level: String,
-    #[serde(default)]
-    note: Option<String>,
-}
-
-fn parse_stages(json: &str) -> Result<StageFile, String> {
-    let file: StageFile = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    for stage in &file.stages {
-        if let Some(missing) = stage
-            .sources
-            .iter()
-            .find(|s| !file.sources.contains_key(*s))
-        {
-            return Err(format!("{} cites unknown source {missing}", stage.id));
-        }
-    }
-    Ok(file)
-}
-
-static STAGES: LazyLock<Result<StageFile, String>> = LazyLock::new(|| parse_stages(STAGES_JSON));
-
-fn stages() -> Result<&'static StageFile, AppError> {
-    STAGES
-        .as_ref()
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("data/stages is invalid: {e}")))
+fn stage_data_fault(e: StageDataError) -> AppError {
+    AppError::Internal(anyhow::Error::new(e))
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -237,110 +166,26 @@ fn fits(row: &articles::Model, age_days: i64) -> bool {
         && row.max_age_days.is_none_or(|max| age_days < i64::from(max))
 }
 
-/// Each stage with the day it starts for a baby counted from `birth` (see [`content_birth`]):
-/// the push planner's view of the same stages the feed shows.
-pub(crate) fn stage_starts(
-    birth: NaiveDate,
-) -> Result<Vec<crate::domain::push::StageStart>, AppError> {
-    Ok(stages()?
-        .stages
-        .iter()
-        .filter_map(|s| {
-            Some(crate::domain::push::StageStart {
-                id: s.id.clone(),
-                title: s.title.clone(),
-                summary: s.summary.clone(),
-                starts_on: s.from.after(birth)?,
-            })
-        })
-        .collect())
-}
-
-/// The birth date content is counted from, and whether it is corrected for prematurity.
-pub(crate) fn content_birth(baby: &babies_entity::Model, today: NaiveDate) -> (NaiveDate, bool) {
-    let birth = baby.birth_date;
-    let Some(weeks) = baby.preterm_weeks.and_then(|w| u64::try_from(w).ok()) else {
-        return (birth, false);
-    };
-    let corrected_until = birth.checked_add_months(Months::new(CORRECTED_AGE_UNTIL_MONTHS));
-    if corrected_until.is_none_or(|until| today >= until) {
-        return (birth, false);
-    }
-    match birth.checked_add_days(Days::new(weeks * 7)) {
-        Some(corrected) => (corrected.min(today), true),
-        None => (birth, false),
-    }
-}
-
-fn completed_months(birth: NaiveDate, today: NaiveDate) -> u32 {
-    if today < birth {
-        return 0;
-    }
-    let rough = i64::from(today.year() - birth.year()) * 12 + i64::from(today.month0())
-        - i64::from(birth.month0());
-    let mut months = u32::try_from(rough.max(0)).unwrap_or(0);
-    while months > 0
-        && birth
-            .checked_add_months(Months::new(months))
-            .is_none_or(|d| d > today)
-    {
-        months -= 1;
-    }
-    months
-}
-
-fn stage_item(
-    file: &StageFile,
-    stage: &StageEntry,
-    starts_on: NaiveDate,
-    until: NaiveDate,
-) -> StageItem {
+fn stage_item(catalogue: &Catalogue, window: &Window<'_>) -> StageItem {
+    let stage = window.stage;
     StageItem {
         id: stage.id.clone(),
         category: stage.category.clone(),
         title: stage.title.clone(),
         summary: stage.summary.clone(),
-        starts_on,
-        ends_on: until.pred_opt().unwrap_or(until),
-        sources: stage
-            .sources
-            .iter()
-            .filter_map(|id| {
-                file.sources.get(id).map(|s| SourceRef {
-                    id: id.clone(),
-                    title: s.title.clone(),
-                    url: s.url.clone(),
-                })
+        starts_on: window.starts_on,
+        ends_on: window.ends_on,
+        sources: catalogue
+            .sources_of(stage)
+            .map(|(id, s)| SourceRef {
+                id: id.to_owned(),
+                title: s.title.clone(),
+                url: s.url.clone(),
             })
             .collect(),
         verification: stage.verification.level.clone(),
         verification_note: stage.verification.note.clone(),
     }
-}
-
-/// Stage items in their window on `today`, and those starting within the horizon.
-fn stage_content(
-    birth: NaiveDate,
-    today: NaiveDate,
-) -> Result<(Vec<StageItem>, Vec<StageItem>), AppError> {
-    let file = stages()?;
-    let horizon = today
-        .checked_add_days(Days::new(NEXT_CONTENT_DAYS))
-        .unwrap_or(today);
-    let mut now = Vec::new();
-    let mut next = Vec::new();
-    for stage in &file.stages {
-        let (Some(start), Some(until)) = (stage.from.after(birth), stage.until.after(birth)) else {
-            continue;
-        };
-        if start <= today && today < until {
-            now.push(stage_item(file, stage, start, until));
-        } else if today < start && start <= horizon {
-            next.push(stage_item(file, stage, start, until));
-        }
-    }
-    next.sort_by_key(|s| s.starts_on);
-    Ok((now, next))
 }
 
 pub async fn feed<C: ConnectionTrait>(
@@ -350,10 +195,25 @@ pub async fn feed<C: ConnectionTrait>(
     today: NaiveDate,
 ) -> Result<Feed, AppError> {
     let baby = access::access(db, member_id, baby_id).await?.baby;
-    let (birth_for_content, corrected) = content_birth(&baby, today);
+    let content = stages::content_birth(
+        baby.birth_date,
+        baby.preterm_weeks.and_then(|w| u32::try_from(w).ok()),
+        today,
+    );
     let age_days = (today - baby.birth_date).num_days().max(0);
-    let content_age_days = (today - birth_for_content).num_days().max(0);
-    let (stages_now, stages_next) = stage_content(birth_for_content, today)?;
+    let content_age_days = (today - content.birth).num_days().max(0);
+    let catalogue = stages::catalogue().map_err(stage_data_fault)?;
+    let windows = catalogue.content(content.birth, today);
+    let stages_now = windows
+        .now
+        .iter()
+        .map(|w| stage_item(catalogue, w))
+        .collect();
+    let stages_next = windows
+        .next
+        .iter()
+        .map(|w| stage_item(catalogue, w))
+        .collect();
 
     let horizon_days = i64::try_from(NEXT_CONTENT_DAYS).unwrap_or(0);
     let oldest_relevant = age_days.max(content_age_days) + horizon_days;
@@ -432,9 +292,9 @@ pub async fn feed<C: ConnectionTrait>(
         as_of: today,
         age: BabyAge {
             days: age_days,
-            months: completed_months(baby.birth_date, today),
+            months: stages::completed_months(baby.birth_date, today),
             content_age_days,
-            corrected_for_prematurity: corrected,
+            corrected_for_prematurity: content.corrected,
         },
         stages_now,
         stages_next,
@@ -463,92 +323,4 @@ pub async fn article<C: ConnectionTrait>(db: &C, article_id: i32) -> Result<Arti
         max_age_days: row.max_age_days,
         sources: row.sources,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> NaiveDate {
-        s.parse().unwrap()
-    }
-
-    #[test]
-    fn embedded_stage_data_is_valid() {
-        let file = parse_stages(STAGES_JSON).unwrap();
-        assert!(file.stages.len() >= 19);
-        for stage in &file.stages {
-            let birth = d("2024-02-29");
-            assert!(
-                stage.from.after(birth) < stage.until.after(birth),
-                "{}: empty window",
-                stage.id
-            );
-        }
-    }
-
-    #[test]
-    fn unknown_sources_are_refused() {
-        let json = r#"{"meta":{},"sources":{},"stages":[{"id":"x","category":"c","title":"t",
-            "summary":"s","from":{},"until":{"months":1},"sources":["NOPE"],
-            "verification":{"level":"verified"}}]}"#;
-        assert!(parse_stages(json).unwrap_err().contains("NOPE"));
-    }
-
-    #[test]
-    fn completed_months_follow_the_day_of_month_rule() {
-        assert_eq!(completed_months(d("2026-01-31"), d("2026-02-27")), 0);
-        assert_eq!(completed_months(d("2026-01-31"), d("2026-02-28")), 1);
-        assert_eq!(completed_months(d("2026-01-15"), d("2027-01-14")), 11);
-        assert_eq!(completed_months(d("2026-01-15"), d("2027-01-15")), 12);
-        assert_eq!(completed_months(d("2026-01-15"), d("2025-01-15")), 0);
-    }
-
-    #[test]
-    fn a_six_month_old_gets_solids_now_and_finger_foods_later() {
-        let (now, next) = stage_content(d("2025-09-01"), d("2026-03-05")).unwrap();
-        let ids: Vec<&str> = now.iter().map(|s| s.id.as_str()).collect();
-        assert!(ids.contains(&"feeding_start_solids"), "{ids:?}");
-        assert!(!ids.contains(&"feeding_exclusive_milk"), "{ids:?}");
-        assert!(ids.contains(&"motor_sitting_without_support"), "{ids:?}");
-        let next_ids: Vec<&str> = next.iter().map(|s| s.id.as_str()).collect();
-        assert!(next_ids.contains(&"motor_standing_alone"), "{next_ids:?}");
-        assert!(
-            !next_ids.contains(&"feeding_mashed_finger_foods"),
-            "{next_ids:?}"
-        );
-    }
-
-    #[test]
-    fn preterm_babies_get_content_by_corrected_age_until_two() {
-        let mut baby = babies_entity::Model {
-            id: 1,
-            owner_member_id: 1,
-            name: "n".into(),
-            birth_date: d("2026-01-01"),
-            sex: None,
-            preterm_weeks: Some(8),
-            next_event_date: None,
-            created_at: chrono::Utc::now(),
-            updated_at: chrono::Utc::now(),
-        };
-        assert_eq!(
-            content_birth(&baby, d("2026-06-01")),
-            (d("2026-02-26"), true)
-        );
-        // Not yet at the due date: content for a newborn.
-        assert_eq!(
-            content_birth(&baby, d("2026-02-01")),
-            (d("2026-02-01"), true)
-        );
-        assert_eq!(
-            content_birth(&baby, d("2028-01-01")),
-            (d("2026-01-01"), false)
-        );
-        baby.preterm_weeks = None;
-        assert_eq!(
-            content_birth(&baby, d("2026-06-01")),
-            (d("2026-01-01"), false)
-        );
-    }
 }

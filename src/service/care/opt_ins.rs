@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::access;
-use super::schedule::{History, compute_input, edition, load_doses, store_next_event_date};
+use super::schedule::{
+    History, compute_input, edition, load_doses, optional_vaccine_id_schema, store_next_event_date,
+};
 use crate::domain::schedule::Programme;
 use crate::error::{AppError, ErrorCode};
 
@@ -19,8 +21,21 @@ const MAX_OPT_INS: usize = 20;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct OptInsInput {
-    /// Self-paid vaccine or product ids; replaces the current list (empty clears it).
+    /// Self-paid vaccine or product ids, at most 20 (`too_many_opt_ins`); replaces the current
+    /// list (empty clears it; repeats count once).
+    #[schema(schema_with = opt_in_list_schema)]
     pub vaccines: Vec<String>,
+}
+
+fn opt_in_list_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(optional_vaccine_id_schema())
+        .max_items(Some(MAX_OPT_INS))
+        .description(Some(
+            "Self-paid vaccine or product ids, at most 20 (`too_many_opt_ins`); replaces the \
+             current list (empty clears it; repeats count once).",
+        ))
+        .build()
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -19,6 +19,7 @@ use crate::domain::schedule::{
     Status, VerificationLevel,
 };
 use crate::error::{AppError, ErrorCode};
+use crate::service::support::trimmed_pattern;
 
 /// What is recorded for a baby, as the engine needs it.
 #[derive(Debug, Clone, Default)]
@@ -251,6 +252,56 @@ pub fn catalogue() -> VaccineCatalogue {
             })
             .collect(),
     }
+}
+
+/// A string schema accepting the edition's ids (trimmed) that `keep` keeps, for the contract.
+fn vaccine_ids_schema(
+    keep: impl Fn(Programme) -> bool,
+    description: &str,
+) -> utoipa::openapi::Object {
+    let data = edition().data();
+    let ids: Vec<&str> = data
+        .vaccines
+        .iter()
+        .map(|v| (v.id.as_str(), v.programme))
+        .chain(data.products.iter().map(|p| (p.id.as_str(), p.programme)))
+        .filter(|(_, programme)| keep(*programme))
+        .map(|(id, _)| id)
+        .collect();
+    let escaped: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            id.chars()
+                .flat_map(|c| {
+                    let meta = "^$\\.*+?()[]{}|/".contains(c);
+                    meta.then_some('\\').into_iter().chain([c])
+                })
+                .collect()
+        })
+        .collect();
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .pattern(Some(trimmed_pattern(&format!("(?:{})", escaped.join("|")))))
+        .description(Some(format!("{description} One of: {}.", ids.join(", "))))
+        .build()
+}
+
+/// Any vaccine or product id of the edition.
+pub fn vaccine_id_schema() -> utoipa::openapi::Object {
+    vaccine_ids_schema(
+        |_| true,
+        "A vaccine or product id of the schedule edition (`GET /api/v1/vaccines`; \
+         `unknown_vaccine` otherwise).",
+    )
+}
+
+/// The self-paid vaccine and product ids, which may be opted into.
+pub fn optional_vaccine_id_schema() -> utoipa::openapi::Object {
+    vaccine_ids_schema(
+        |p| p == Programme::SelfPaid,
+        "A self-paid vaccine or product id (`optional` in `GET /api/v1/vaccines`; \
+         `vaccine_not_optional` for free-programme ones, `unknown_vaccine` for others).",
+    )
 }
 
 pub async fn load_history<C: ConnectionTrait>(db: &C, baby_id: i32) -> Result<History, AppError> {

@@ -1,24 +1,25 @@
 //! Subscribe-message allowances. Each `accept` that `wx.requestSubscribeMessage` returns lets us
 //! send one message on that template to that member. The ledger (`subscription_events`) keeps
-//! every answer and every send; the balance (`subscription_allowances.remaining`) moves in the
-//! same transaction, and a send only takes an allowance with a guarded update
-//! (`... WHERE remaining > 0`), so two senders can never spend one allowance twice.
+//! every answer and every send; the balance (`subscription_allowances.remaining`) moves with it
+//! through [`ledger::apply`]: a retried report counts once, and two senders can never spend one
+//! allowance twice.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use entity::{subscription_allowances, subscription_events};
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{AppError, ErrorCode};
 use crate::service::audience::members;
-use crate::service::support::{is_unique_violation, optional_text, required_text};
+use crate::service::ledger::{self, Entry, Guard};
+use crate::service::support::{optional_text, required_text, text_schema};
 
 /// `wx.requestSubscribeMessage` asks for at most 3 templates at a time; leave room for a batch.
 const MAX_TEMPLATES_PER_REPORT: usize = 10;
@@ -37,6 +38,13 @@ pub enum SubscribeResult {
 }
 
 impl SubscribeResult {
+    const ALL: [SubscribeResult; 4] = [
+        SubscribeResult::Accept,
+        SubscribeResult::Reject,
+        SubscribeResult::Ban,
+        SubscribeResult::Filter,
+    ];
+
     fn as_str(self) -> &'static str {
         match self {
             SubscribeResult::Accept => "accept",
@@ -49,14 +57,71 @@ impl SubscribeResult {
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct ConsentReport {
-    /// Template id → the user's answer, straight from `wx.requestSubscribeMessage`'s success
-    /// callback (its `errMsg` key is ignored).
-    #[schema(value_type = BTreeMap<String, SubscribeResult>)]
+    #[schema(schema_with = results_schema)]
     pub results: BTreeMap<String, serde_json::Value>,
-    /// The client's id for this report (up to 64 characters). A retried report with the same
-    /// id counts once.
     #[serde(default)]
+    #[schema(schema_with = request_id_schema)]
     pub request_id: Option<String>,
+}
+
+const TEMPLATE_ID_CHARS: usize = 64;
+const REQUEST_ID_CHARS: usize = 64;
+/// The key of `wx.requestSubscribeMessage`'s own status in its success callback.
+const ERR_MSG: &str = "errMsg";
+
+/// What [`checked`] takes: 1 to 10 templates with an answer each, and `errMsg` whatever it says.
+/// Derived schemas cannot count keys other than `errMsg`, so this one is written out.
+fn results_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, SchemaType, Type};
+    let answer = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(SubscribeResult::ALL.map(SubscribeResult::as_str)));
+    let report = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property(
+            ERR_MSG,
+            ObjectBuilder::new()
+                .schema_type(SchemaType::AnyValue)
+                .description(Some("The callback's own status; ignored, whatever it is.")),
+        )
+        .additional_properties(Some(answer))
+        .property_names(Some(text_schema(
+            TEMPLATE_ID_CHARS,
+            false,
+            "A template id: up to 64 characters, trimmed, no control characters.",
+        )));
+    // No value is both an empty and a non-empty string: `errMsg` must be absent.
+    let absent = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(0));
+    let with_err_msg = ObjectBuilder::new()
+        .required(ERR_MSG)
+        .min_properties(Some(2))
+        .max_properties(Some(MAX_TEMPLATES_PER_REPORT + 1));
+    let without = ObjectBuilder::new()
+        .property(ERR_MSG, absent)
+        .min_properties(Some(1))
+        .max_properties(Some(MAX_TEMPLATES_PER_REPORT));
+    AllOfBuilder::new()
+        .item(report)
+        .item(AnyOfBuilder::new().item(with_err_msg).item(without))
+        .description(Some(
+            "Template id → the user's answer, straight from `wx.requestSubscribeMessage`'s \
+             success callback: 1 to 10 templates (`no_subscribe_results`, `too_many_templates`), \
+             ids up to 64 characters (`invalid_template_id`), answers `accept`, `reject`, `ban` \
+             or `filter` (`invalid_subscribe_result`). Its `errMsg` key is ignored.",
+        ))
+        .into()
+}
+
+fn request_id_schema() -> utoipa::openapi::Object {
+    text_schema(
+        REQUEST_ID_CHARS,
+        true,
+        "The client's id for this report: up to 64 characters, trimmed, no control characters \
+         (`invalid_request_id`). A retried report with the same id counts once.",
+    )
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -84,10 +149,15 @@ fn checked(report: &ConsentReport) -> Result<Vec<(String, SubscribeResult)>, App
     let mut out = Vec::new();
     for (template, answer) in &report.results {
         // The success callback also carries `errMsg: "requestSubscribeMessage:ok"`.
-        if template == "errMsg" {
+        if template == ERR_MSG {
             continue;
         }
-        let template = required_text(template, 64, ErrorCode::InvalidTemplateId, "template id")?;
+        let template = required_text(
+            template,
+            TEMPLATE_ID_CHARS,
+            ErrorCode::InvalidTemplateId,
+            "template id",
+        )?;
         let result: SubscribeResult = serde_json::from_value(answer.clone()).map_err(|_| {
             AppError::new(
                 ErrorCode::InvalidSubscribeResult,
@@ -122,15 +192,14 @@ pub async fn record(
     let answers = checked(report)?;
     let request_id = optional_text(
         report.request_id.as_deref(),
-        64,
+        REQUEST_ID_CHARS,
         ErrorCode::InvalidRequestId,
         "request_id",
     )?;
     members::find(db, member_id).await?;
     for (template, result) in answers {
         let delta = i32::from(result == SubscribeResult::Accept);
-        let txn = db.begin().await?;
-        let entry = subscription_events::ActiveModel {
+        let event = subscription_events::ActiveModel {
             member_id: Set(member_id),
             template_id: Set(template.clone()),
             result: Set(result.as_str().to_owned()),
@@ -139,55 +208,51 @@ pub async fn record(
             created_at: Set(now),
             ..Default::default()
         };
-        match entry.insert(&txn).await {
-            Ok(_) => {}
-            // The same report again: it was counted the first time.
-            Err(e) if is_unique_violation(&e) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        // Every answer is kept; only accepts move the balance.
+        let mut entry = Entry::new(event).keyed_by(KEY);
         if delta != 0 {
-            credit(&txn, member_id, &template, delta, now).await?;
+            entry = entry
+                .opening(
+                    subscription_allowances::ActiveModel {
+                        member_id: Set(member_id),
+                        template_id: Set(template.clone()),
+                        remaining: Set(0),
+                        updated_at: Set(now),
+                        ..Default::default()
+                    },
+                    [
+                        subscription_allowances::Column::MemberId,
+                        subscription_allowances::Column::TemplateId,
+                    ],
+                )
+                .guard(allowance_guard(member_id, &template, delta, now));
         }
-        txn.commit().await?;
+        // A replayed report (same request_id) was counted the first time.
+        ledger::apply(db, entry).await?;
     }
     allowances(db, member_id).await
 }
 
-async fn credit<C: ConnectionTrait>(
-    db: &C,
-    member_id: i32,
-    template: &str,
-    delta: i32,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    subscription_allowances::Entity::insert(subscription_allowances::ActiveModel {
-        member_id: Set(member_id),
-        template_id: Set(template.to_owned()),
-        remaining: Set(0),
-        updated_at: Set(now),
-        ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::columns([
-            subscription_allowances::Column::MemberId,
-            subscription_allowances::Column::TemplateId,
-        ])
-        .do_nothing()
-        .to_owned(),
+/// The ledger's idempotency key: the client's `request_id`, per member and template.
+const KEY: [subscription_events::Column; 3] = [
+    subscription_events::Column::MemberId,
+    subscription_events::Column::TemplateId,
+    subscription_events::Column::RequestId,
+];
+
+fn allowance_guard(member_id: i32, template: &str, delta: i32, now: DateTime<Utc>) -> Guard {
+    Guard::delta(
+        subscription_allowances::Entity::update_many()
+            .col_expr(subscription_allowances::Column::UpdatedAt, Expr::value(now))
+            .filter(subscription_allowances::Column::MemberId.eq(member_id))
+            .filter(subscription_allowances::Column::TemplateId.eq(template)),
+        subscription_allowances::Column::Remaining,
+        i64::from(delta),
+        AppError::new(
+            ErrorCode::NoSubscribeAllowance,
+            format!("no allowance left for {template}"),
+        ),
     )
-    .exec_without_returning(db)
-    .await?;
-    subscription_allowances::Entity::update_many()
-        .col_expr(
-            subscription_allowances::Column::Remaining,
-            Expr::col(subscription_allowances::Column::Remaining).add(delta),
-        )
-        .col_expr(subscription_allowances::Column::UpdatedAt, Expr::value(now))
-        .filter(subscription_allowances::Column::MemberId.eq(member_id))
-        .filter(subscription_allowances::Column::TemplateId.eq(template))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// Allowances left per template, templates in name order.
@@ -214,29 +279,15 @@ pub async fn allowances<C: ConnectionTrait>(
 
 /// Takes one allowance to send a message on `template_id` to the member. False when none is
 /// left. The push engine calls it inside the transaction that marks its outbox row, so a crash
-/// cannot spend an allowance the row does not remember.
+/// cannot spend an allowance the row does not remember; that transaction is what makes a send
+/// spend once, so the event carries no key.
 pub async fn consume_allowance<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     member_id: i32,
     template_id: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let txn = db.begin().await?;
-    let taken = subscription_allowances::Entity::update_many()
-        .col_expr(
-            subscription_allowances::Column::Remaining,
-            Expr::col(subscription_allowances::Column::Remaining).sub(1),
-        )
-        .col_expr(subscription_allowances::Column::UpdatedAt, Expr::value(now))
-        .filter(subscription_allowances::Column::MemberId.eq(member_id))
-        .filter(subscription_allowances::Column::TemplateId.eq(template_id))
-        .filter(subscription_allowances::Column::Remaining.gt(0))
-        .exec(&txn)
-        .await?;
-    if taken.rows_affected == 0 {
-        return Ok(false);
-    }
-    subscription_events::ActiveModel {
+    let event = subscription_events::ActiveModel {
         member_id: Set(member_id),
         template_id: Set(template_id.to_owned()),
         result: Set("consume".to_owned()),
@@ -244,11 +295,13 @@ pub async fn consume_allowance<C: ConnectionTrait + TransactionTrait>(
         request_id: Set(None),
         created_at: Set(now),
         ..Default::default()
+    };
+    let entry = Entry::new(event).guard(allowance_guard(member_id, template_id, -1, now));
+    match ledger::apply(db, entry).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.error_code() == ErrorCode::NoSubscribeAllowance => Ok(false),
+        Err(e) => Err(e),
     }
-    .insert(&txn)
-    .await?;
-    txn.commit().await?;
-    Ok(true)
 }
 
 /// The member's ledger, oldest first; for the export.

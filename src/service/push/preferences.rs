@@ -21,8 +21,11 @@ pub struct PreferencesInput {
     pub stage: Option<bool>,
     pub campaign: Option<bool>,
     pub stop_all: Option<bool>,
-    /// `HH:MM` (Asia/Shanghai); equal start and end: no quiet hours.
+    /// `HH:MM`, 00:00 to 23:59 (Asia/Shanghai); equal start and end: no quiet hours.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub quiet_start: Option<String>,
+    /// `HH:MM`, 00:00 to 23:59.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub quiet_end: Option<String>,
 }
 
@@ -112,8 +115,15 @@ pub async fn get_many<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Exactly `HH:MM` (the contract's pattern), unlike the configuration's more lenient reading.
 fn parse_quiet(value: &str, code: ErrorCode) -> Result<i32, AppError> {
-    parse_hhmm(value)
+    let digit = |i: usize| value.as_bytes().get(i).is_some_and(u8::is_ascii_digit);
+    let shaped = value.len() == 5
+        && value.as_bytes().get(2) == Some(&b':')
+        && [0, 1, 3, 4].map(digit) == [true; 4];
+    shaped
+        .then(|| parse_hhmm(value))
+        .flatten()
         .and_then(|m| i32::try_from(m).ok())
         .ok_or_else(|| AppError::new(code, format!("expected HH:MM, got {value:?}")))
 }
@@ -175,4 +185,21 @@ pub async fn set<C: ConnectionTrait>(
     .exec_without_returning(db)
     .await?;
     Ok(view(&get(db, member_id, default_quiet).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quiet_hours_are_exactly_hh_mm() {
+        let parse = |v| parse_quiet(v, ErrorCode::InvalidQuietStart).ok();
+        assert_eq!(parse("00:00"), Some(0));
+        assert_eq!(parse("23:59"), Some(23 * 60 + 59));
+        for bad in [
+            "24:00", "8:00", " 08:00", "08:00\n", "08:60", "08-00", "0800", "+8:00", "08:0５",
+        ] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -484,7 +484,7 @@ async fn an_invite_shares_a_baby_once_until_it_expires_and_the_owner_can_revoke(
             &mum.token,
         )
         .await;
-    assert_eq!(error(s, &b), (400, "owner_cannot_leave"));
+    assert_eq!(error(s, &b), (409, "owner_cannot_leave"));
     // The doses dad recorded stay with the baby.
     let (_, doses) = mp
         .get(&format!("/api/v1/babies/{baby}/doses"), &mum.token)
@@ -528,5 +528,77 @@ async fn two_members_racing_for_one_invite_code_one_wins() {
         .get(&format!("/api/v1/babies/{baby}/caregivers"), &owner.token)
         .await;
     assert_eq!(family.as_array().unwrap().len(), 2);
+    mp.finish().await;
+}
+
+#[actix_web::test]
+async fn a_caregiver_revoked_a_moment_earlier_cannot_write() {
+    use babyvax::service::care::access::lock_for_update;
+    use entity::{baby_caregivers, doses};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
+
+    let mp = MpApp::spawn().await;
+    let mum = mp.parent("o-mum").await;
+    let dad = mp.parent("o-dad").await;
+    let baby = mp.add_baby(&mum, "a", "2026-01-05").await;
+    let (_, invite) = mp
+        .post(
+            &format!("/api/v1/babies/{baby}/invites"),
+            &mum.token,
+            json!({}),
+        )
+        .await;
+    let (s, b) = mp
+        .post(
+            "/api/v1/invites/accept",
+            &dad.token,
+            json!({"code": invite["code"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+
+    // Another instance revokes dad: it holds the baby's lock and has deleted his link, not yet
+    // committed.
+    let other = mp.app.database.connect().await;
+    let revoke = other.begin().await.unwrap();
+    lock_for_update(&revoke, baby as i32, mp.now())
+        .await
+        .unwrap();
+    let unlinked = baby_caregivers::Entity::delete_many()
+        .filter(baby_caregivers::Column::BabyId.eq(baby as i32))
+        .filter(baby_caregivers::Column::MemberId.eq(dad.id as i32))
+        .exec(&revoke)
+        .await
+        .unwrap();
+    assert_eq!(unlinked.rows_affected, 1);
+
+    // Dad records a dose meanwhile: his request waits for the lock ...
+    let request = mp
+        .app
+        .http
+        .post(format!("{}/api/v1/babies/{baby}/doses", mp.app.address))
+        .bearer_auth(&dad.token)
+        .json(&json!({"vaccine": "HepB", "dose": 1, "date": "2026-01-05"}))
+        .send();
+    let mut pending = tokio::spawn(request);
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(500), &mut pending)
+            .await
+            .is_err(),
+        "the write must wait for the baby's lock"
+    );
+    // ... and once the revocation commits, is checked against it.
+    revoke.commit().await.unwrap();
+    let response = pending.await.unwrap().unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error(status, &body), (404, "baby_not_found"), "{body}");
+    let written = doses::Entity::find()
+        .filter(doses::Column::BabyId.eq(baby as i32))
+        .count(&mp.app.db)
+        .await
+        .unwrap();
+    assert_eq!(written, 0);
+    other.close().await.unwrap();
     mp.finish().await;
 }

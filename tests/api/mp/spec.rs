@@ -84,5 +84,14 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
     assert!(html.contains("swagger"), "{html}");
     let (s, b) = mp.call(Method::PATCH, "/api/v1/babies/1", None, None).await;
     assert_eq!((s, b["code"].as_str()), (405, Some("method_not_allowed")));
+    // A 405 says which methods the route takes, as the contract lists them.
+    let res = mp
+        .app
+        .http
+        .patch(format!("{}/api/v1/babies/1", mp.app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["allow"], "GET, PUT, DELETE");
     mp.finish().await;
 }

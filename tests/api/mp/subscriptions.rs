@@ -174,3 +174,69 @@ async fn parallel_senders_never_spend_an_allowance_twice() {
     assert_eq!(b["allowances"][0]["remaining"], 0);
     mp.finish().await;
 }
+
+#[actix_web::test]
+async fn parallel_retries_count_once_and_parallel_sends_and_credits_keep_the_balance() {
+    let mp = MpApp::spawn().await;
+    let member = mp.login("o-1").await;
+    let report = |request_id: String| {
+        mp.post(
+            "/api/v1/subscriptions/consents",
+            &member.token,
+            json!({"results": {"tmpl": "accept", "other": "reject"}, "request_id": request_id}),
+        )
+    };
+    // A client retrying one report ten times at once, and four other reports.
+    let retries = (0..10).map(|_| report("same".to_owned()));
+    let others = (0..4).map(|i| report(format!("r{i}")));
+    for (s, b) in futures_util::future::join_all(retries.chain(others)).await {
+        assert_eq!(s, 200, "{b}");
+    }
+    let id = member.id as i32;
+    let events = |request_id: &'static str| {
+        subscription_events::Entity::find()
+            .filter(subscription_events::Column::MemberId.eq(id))
+            .filter(subscription_events::Column::RequestId.eq(request_id))
+            .all(&mp.app.db)
+    };
+    assert_eq!(events("same").await.unwrap().len(), 2, "one per template");
+    let (_, b) = mp.get("/api/v1/subscriptions", &member.token).await;
+    assert_eq!(
+        b["allowances"],
+        json!([{"template_id": "tmpl", "remaining": 5}])
+    );
+
+    // Twenty sends race five more accepts: no send without an allowance, none spent twice.
+    let now = mp.now();
+    let mut sends = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let db = mp.app.db.clone();
+        sends.spawn(async move { consume_allowance(&db, id, "tmpl", now).await });
+    }
+    let credits = (5..10).map(|i| report(format!("r{i}")));
+    for (s, b) in futures_util::future::join_all(credits).await {
+        assert_eq!(s, 200, "{b}");
+    }
+    let mut sent = 0;
+    while let Some(result) = sends.join_next().await {
+        if result.unwrap().unwrap() {
+            sent += 1;
+        }
+    }
+    assert!((5..=10).contains(&sent), "{sent} sends from 10 allowances");
+    let (_, b) = mp.get("/api/v1/subscriptions", &member.token).await;
+    let remaining = b["allowances"][0]["remaining"].as_i64().unwrap();
+    assert_eq!(remaining, 10 - sent);
+    let ledger = subscription_events::Entity::find()
+        .filter(subscription_events::Column::MemberId.eq(id))
+        .filter(subscription_events::Column::TemplateId.eq("tmpl"))
+        .all(&mp.app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger.iter().map(|e| i64::from(e.delta)).sum::<i64>(),
+        remaining,
+        "the ledger adds up to the balance"
+    );
+    mp.finish().await;
+}

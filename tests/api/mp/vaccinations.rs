@@ -63,6 +63,23 @@ async fn doses_are_validated_and_duplicates_refused() {
         )
         .await;
     assert_eq!(error(s, &b), (400, "invalid_json"));
+    // A body is a JSON object, whose numbers are JSON's: 2.0 is the integer 2, 2.5 is not one.
+    let dose_path = format!("/api/v1/babies/{baby}/doses");
+    for body in [
+        json!(["HepB", 2, "2026-02-05"]),
+        json!({"vaccine": "HepB", "dose": 2.5, "date": "2026-02-05"}),
+    ] {
+        let (s, b) = mp.post(&dose_path, &parent.token, body.clone()).await;
+        assert_eq!(error(s, &b), (400, "invalid_json"), "{body}");
+    }
+    let (s, b) = mp
+        .post(
+            &dose_path,
+            &parent.token,
+            json!({"vaccine": "HepB", "dose": 2.0, "date": "2026-02-05"}),
+        )
+        .await;
+    assert_eq!((s, &b["dose"]), (201, &json!(2)), "{b}");
 
     // A combination product fills doses of several vaccines: DTaP dose 1 cannot be filled twice.
     assert_eq!(
@@ -95,7 +112,12 @@ async fn doses_are_validated_and_duplicates_refused() {
         .collect();
     assert_eq!(
         records,
-        [("HepB".into(), 1), ("DTaP".into(), 1), ("IPV".into(), 1)]
+        [
+            ("HepB".into(), 1),
+            ("HepB".into(), 2),
+            ("DTaP".into(), 1),
+            ("IPV".into(), 1)
+        ]
     );
     mp.finish().await;
 }

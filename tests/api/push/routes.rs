@@ -94,6 +94,19 @@ async fn preferences_default_then_change_and_bad_times_are_refused() {
     assert_eq!(bad.status(), 400);
     let body: Value = bad.json().await.unwrap();
     assert_eq!(body["code"], "invalid_quiet_end");
+    // Exactly HH:MM, as the contract's pattern says.
+    for lenient in ["8:00", " 08:00", "08:00:00"] {
+        let bad = app
+            .http
+            .put(&url)
+            .bearer_auth(&token)
+            .json(&json!({ "quiet_start": lenient }))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = bad.json().await.unwrap();
+        assert_eq!(body["code"], "invalid_quiet_start", "{lenient:?}");
+    }
     let anonymous = app.http.get(&url).send().await.unwrap();
     assert_eq!(anonymous.status(), 401);
     fake.stop().await;
