@@ -119,3 +119,20 @@ impl Modify for DoorContract {
         }
     }
 }
+
+/// The methods `spec` lists for the route `pattern`, for a 405's `Allow` header.
+pub fn allowed_methods(spec: &utoipa::openapi::OpenApi, pattern: &str) -> Option<String> {
+    let item = spec.paths.paths.get(pattern)?;
+    let methods: Vec<&str> = [
+        ("GET", &item.get),
+        ("PUT", &item.put),
+        ("POST", &item.post),
+        ("DELETE", &item.delete),
+        ("PATCH", &item.patch),
+    ]
+    .into_iter()
+    .filter(|(_, operation)| operation.is_some())
+    .map(|(method, _)| method)
+    .collect();
+    Some(methods.join(", "))
+}

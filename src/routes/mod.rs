@@ -8,7 +8,11 @@ pub mod service;
 mod staff;
 pub mod wechat;
 
-use actix_web::{Resource, web};
+use std::sync::LazyLock;
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, Resource, ResponseError, web};
+use utoipa::openapi::OpenApi;
 
 use crate::error::{AppError, ErrorCode};
 
@@ -20,12 +24,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
 }
 
-/// A resource of a door: a method it does not take answers 405 with the usual error body.
-fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(|| async {
-        Err::<actix_web::HttpResponse, _>(AppError::new(
+/// A resource of a door: a method it does not take answers 405 with the usual error body and,
+/// in `Allow`, the methods the door's contract lists for it.
+fn door_resource(path: &str, spec: &'static LazyLock<OpenApi>) -> Resource {
+    web::resource(path).default_service(web::to(move |req: HttpRequest| async move {
+        let mut response = AppError::new(
             ErrorCode::MethodNotAllowed,
             "this route does not take this method",
-        ))
+        )
+        .error_response();
+        if let Some(allow) = req
+            .match_pattern()
+            .and_then(|pattern| contract::allowed_methods(spec, &pattern))
+            .and_then(|methods| HeaderValue::from_str(&methods).ok())
+        {
+            response.headers_mut().insert(header::ALLOW, allow);
+        }
+        response
     }))
 }

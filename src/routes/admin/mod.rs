@@ -5,11 +5,9 @@ pub mod members;
 pub mod operators;
 pub mod spec;
 
-use actix_web::web;
+use actix_web::{Resource, web};
 
 pub use spec::AdminApiDoc;
-
-use super::resource;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/admin/v1/auth/login").route(web::post().to(auth::login)))
@@ -31,4 +29,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             resource("/admin/v1/members/{member_id}").route(web::get().to(members::get_member)),
         )
         .service(resource(spec::SPEC_URL).route(web::get().to(spec::serve)));
+}
+
+fn resource(path: &str) -> Resource {
+    super::door_resource(path, &spec::SPEC)
 }

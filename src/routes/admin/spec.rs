@@ -45,7 +45,7 @@ const CONTRACT: DoorContract = DoorContract {
     unauthorized: "`missing_token`, `invalid_token` (also a token of another door), `token_expired`, `account_disabled`: log in again",
 };
 
-static SPEC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(AdminApiDoc::openapi);
+pub(super) static SPEC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(AdminApiDoc::openapi);
 
 /// The contract as committed in `miniprogram-api-spec/admin-openapi.yaml`.
 pub fn openapi_yaml() -> Result<String, String> {

@@ -9,31 +9,12 @@ pub mod spec;
 pub mod subscriptions;
 pub mod vaccinations;
 
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpRequest, Resource, ResponseError, web};
+use actix_web::{Resource, web};
 
 pub use spec::{ApiErrorBody, MpApiDoc};
 
-use crate::error::{AppError, ErrorCode};
-
-/// A resource of the door: a method it does not take answers 405 with the usual error body and
-/// the methods the contract lists for it in `Allow`.
 fn resource(path: &str) -> Resource {
-    web::resource(path).default_service(web::to(|req: HttpRequest| async move {
-        let mut response = AppError::new(
-            ErrorCode::MethodNotAllowed,
-            "this route does not take this method",
-        )
-        .error_response();
-        if let Some(allow) = req
-            .match_pattern()
-            .and_then(|pattern| spec::allowed_methods(&pattern))
-            .and_then(|methods| HeaderValue::from_str(&methods).ok())
-        {
-            response.headers_mut().insert(header::ALLOW, allow);
-        }
-        response
-    }))
+    super::door_resource(path, &spec::SPEC)
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -79,25 +79,7 @@ const CONTRACT: DoorContract = DoorContract {
     unauthorized: "`missing_token`, `invalid_token`, `token_expired`, `member_not_found`: log in again",
 };
 
-static SPEC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(MpApiDoc::openapi);
-
-/// The methods the contract lists for a route pattern (`/api/v1/babies/{baby_id}`), for the
-/// `Allow` header of a 405.
-pub fn allowed_methods(pattern: &str) -> Option<String> {
-    let item = SPEC.paths.paths.get(pattern)?;
-    let methods: Vec<&str> = [
-        ("GET", &item.get),
-        ("PUT", &item.put),
-        ("POST", &item.post),
-        ("DELETE", &item.delete),
-        ("PATCH", &item.patch),
-    ]
-    .into_iter()
-    .filter(|(_, operation)| operation.is_some())
-    .map(|(method, _)| method)
-    .collect();
-    Some(methods.join(", "))
-}
+pub(super) static SPEC: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(MpApiDoc::openapi);
 
 /// The contract as committed in `miniprogram-api-spec/openapi.yaml`.
 pub fn openapi_yaml() -> Result<String, String> {
