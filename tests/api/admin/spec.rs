@@ -36,3 +36,25 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
     .await;
     mp.finish().await;
 }
+
+#[actix_web::test]
+async fn a_method_a_route_does_not_take_answers_405_with_its_methods() {
+    let mp = MpApp::spawn().await;
+    for (path, allow) in [
+        ("/admin/v1/operators", "GET, POST"),
+        ("/merchant/v1/me", "GET"),
+    ] {
+        let res = mp
+            .app
+            .http
+            .delete(format!("{}{path}", mp.app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 405, "{path}");
+        assert_eq!(res.headers()["allow"], allow, "{path}");
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "method_not_allowed", "{path}");
+    }
+    mp.finish().await;
+}
