@@ -31,10 +31,6 @@ impl Doors {
     /// The doors with bearer tokens.
     pub const TOKEN: Doors = Doors(1 | 2 | 4);
 
-    pub const fn or(self, other: Doors) -> Doors {
-        Doors(self.0 | other.0)
-    }
-
     pub const fn contains(self, door: Doors) -> bool {
         self.0 & door.0 == door.0
     }

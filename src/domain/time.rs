@@ -15,15 +15,6 @@ pub fn shanghai_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&shanghai()).date_naive()
 }
 
-/// The instant a Shanghai calendar day begins. Every `NaiveDate` chrono can hold has one, except
-/// at the very edge of its range, where this answers None rather than a made-up date.
-pub fn shanghai_midnight(day: NaiveDate) -> Option<DateTime<Utc>> {
-    day.and_hms_opt(0, 0, 0)?
-        .and_local_timezone(shanghai())
-        .single()
-        .map(|at| at.with_timezone(&Utc))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,13 +22,11 @@ mod tests {
     #[test]
     fn a_shanghai_day_starts_at_16_utc_the_day_before() {
         let day: NaiveDate = "2026-11-29".parse().unwrap();
-        let start = shanghai_midnight(day).unwrap();
-        assert_eq!(start.to_rfc3339(), "2026-11-28T16:00:00+00:00");
+        let start: DateTime<Utc> = "2026-11-28T16:00:00Z".parse().unwrap();
         assert_eq!(shanghai_date(start), day);
         assert_eq!(
             shanghai_date(start - chrono::Duration::seconds(1)),
             day.pred_opt().unwrap()
         );
-        assert_eq!(shanghai_midnight(NaiveDate::MIN), None);
     }
 }
