@@ -81,6 +81,28 @@ pub struct RawSettings {
     pub push_quota_pause_secs: u64,
     /// JSON text, or a table in babyvax.toml; see `domain::push::templates`.
     pub push_templates: Option<serde_json::Value>,
+    // ---- WeChat Pay v3 (see PaySettings); all unset: payment disabled
+    #[serde(deserialize_with = "optional_text")]
+    pub pay_mchid: Option<String>,
+    #[serde(deserialize_with = "optional_text")]
+    pub pay_merchant_serial: Option<String>,
+    /// PEM text, or a path to a PEM file.
+    #[serde(deserialize_with = "optional_text")]
+    pub pay_private_key: Option<SecretString>,
+    #[serde(deserialize_with = "optional_text")]
+    pub pay_api_v3_key: Option<SecretString>,
+    /// The WeChat Pay public key (SPKI PEM text or path).
+    #[serde(deserialize_with = "optional_text")]
+    pub pay_public_key: Option<String>,
+    #[serde(deserialize_with = "optional_text")]
+    pub pay_public_key_id: Option<String>,
+    /// One or more platform certificates (PEM text or path).
+    #[serde(deserialize_with = "optional_text")]
+    pub pay_platform_certs: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub pay_api_base: String,
+    #[serde(deserialize_with = "optional_text")]
+    pub pay_notify_url: Option<String>,
 }
 
 impl Default for RawSettings {
@@ -116,6 +138,15 @@ impl Default for RawSettings {
             push_retry_max_secs: 300,
             push_quota_pause_secs: 3600,
             push_templates: None,
+            pay_mchid: None,
+            pay_merchant_serial: None,
+            pay_private_key: None,
+            pay_api_v3_key: None,
+            pay_public_key: None,
+            pay_public_key_id: None,
+            pay_platform_certs: None,
+            pay_api_base: crate::wechat::pay::DEFAULT_API_BASE.to_owned(),
+            pay_notify_url: None,
         }
     }
 }
@@ -157,6 +188,8 @@ pub struct Settings {
     pub callback_reply_budget_ms: u64,
     pub log_format: LogFormat,
     pub push: PushSettings,
+    /// WeChat Pay; None when every `BABYVAX_PAY_*` setting is unset (payment disabled).
+    pub pay: Option<crate::wechat::pay::PayConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +214,7 @@ impl RawSettings {
 
     pub fn validate(self) -> Result<Settings, ConfigError> {
         let push = push_settings(&self)?;
+        let pay = pay_settings(&self)?;
         let bind = self.bind.parse().map_err(|e| ConfigError::Invalid {
             key: "BABYVAX_BIND",
             reason: format!("{e} (expected host:port, e.g. 127.0.0.1:8080)"),
@@ -254,6 +288,7 @@ impl RawSettings {
         }
         Ok(Settings {
             push,
+            pay,
             database_url: self.database_url,
             bind,
             callback,
@@ -445,6 +480,93 @@ fn push_settings(raw: &RawSettings) -> Result<PushSettings, ConfigError> {
         quota_pause,
         templates,
     })
+}
+
+/// WeChat Pay: all of `BABYVAX_PAY_*` unset disables payment; otherwise every required setting
+/// must be present and every key must parse, or start-up stops naming the setting.
+fn pay_settings(raw: &RawSettings) -> Result<Option<crate::wechat::pay::PayConfig>, ConfigError> {
+    use crate::wechat::pay::{self, ApiV3Key, MerchantKey, PublicKey, Signer, Verifier};
+    let mchid = non_empty(raw.pay_mchid.clone());
+    let serial = non_empty(raw.pay_merchant_serial.clone());
+    let private_key = non_empty_secret(raw.pay_private_key.clone());
+    let v3_key = non_empty_secret(raw.pay_api_v3_key.clone());
+    let public_key = non_empty(raw.pay_public_key.clone());
+    let public_key_id = non_empty(raw.pay_public_key_id.clone());
+    let certs = non_empty(raw.pay_platform_certs.clone());
+    let notify_url = non_empty(raw.pay_notify_url.clone());
+    let any = mchid.is_some()
+        || serial.is_some()
+        || private_key.is_some()
+        || v3_key.is_some()
+        || public_key.is_some()
+        || public_key_id.is_some()
+        || certs.is_some()
+        || notify_url.is_some();
+    if !any {
+        return Ok(None);
+    }
+    let required = |key: &'static str| ConfigError::Invalid {
+        key,
+        reason: "required when any BABYVAX_PAY_* setting is set".into(),
+    };
+    let invalid = |key: &'static str, reason: String| ConfigError::Invalid { key, reason };
+    let mchid = mchid.ok_or_else(|| required("BABYVAX_PAY_MCHID"))?;
+    let serial = serial.ok_or_else(|| required("BABYVAX_PAY_MERCHANT_SERIAL"))?;
+    let private_key = private_key.ok_or_else(|| required("BABYVAX_PAY_PRIVATE_KEY"))?;
+    let key = MerchantKey::from_pem_setting(private_key.expose_secret())
+        .map_err(|e| invalid("BABYVAX_PAY_PRIVATE_KEY", e.to_string()))?;
+    let v3_key = v3_key.ok_or_else(|| required("BABYVAX_PAY_API_V3_KEY"))?;
+    let api_v3_key = ApiV3Key::new(v3_key.expose_secret().as_bytes())
+        .map_err(|e| invalid("BABYVAX_PAY_API_V3_KEY", e.to_string()))?;
+    let public_key = match (public_key, public_key_id) {
+        (Some(pem), Some(id)) => {
+            let key = PublicKey::from_pem_setting(&pem)
+                .map_err(|e| invalid("BABYVAX_PAY_PUBLIC_KEY", e.to_string()))?;
+            if !id.starts_with("PUB_KEY_ID_") {
+                return Err(invalid(
+                    "BABYVAX_PAY_PUBLIC_KEY_ID",
+                    "must start with PUB_KEY_ID_".into(),
+                ));
+            }
+            Some((id, key))
+        }
+        (None, None) => None,
+        (Some(_), None) => return Err(required("BABYVAX_PAY_PUBLIC_KEY_ID")),
+        (None, Some(_)) => return Err(required("BABYVAX_PAY_PUBLIC_KEY")),
+    };
+    let certificates = match certs {
+        Some(pem) => pay::keys::platform_certs_from_pem_setting(&pem)
+            .map_err(|e| invalid("BABYVAX_PAY_PLATFORM_CERTS", e.to_string()))?,
+        None => Vec::new(),
+    };
+    let verifier = Verifier::new(public_key, certificates);
+    if verifier.is_empty() {
+        return Err(invalid(
+            "BABYVAX_PAY_PUBLIC_KEY",
+            "set the WeChat Pay public key (with BABYVAX_PAY_PUBLIC_KEY_ID) and/or BABYVAX_PAY_PLATFORM_CERTS".into(),
+        ));
+    }
+    let api_base = parse_http_url("BABYVAX_PAY_API_BASE", &raw.pay_api_base)?;
+    let notify_url = notify_url.ok_or_else(|| required("BABYVAX_PAY_NOTIFY_URL"))?;
+    let parsed = parse_http_url("BABYVAX_PAY_NOTIFY_URL", &notify_url)?;
+    if parsed.query().is_some() || notify_url.len() > 255 {
+        return Err(invalid(
+            "BABYVAX_PAY_NOTIFY_URL",
+            "must have no query and at most 255 characters".into(),
+        ));
+    }
+    let appid = non_empty(raw.mp_appid.clone()).ok_or_else(|| ConfigError::Invalid {
+        key: "BABYVAX_MP_APPID",
+        reason: "required when WeChat Pay is configured (the JSAPI order's appid)".into(),
+    })?;
+    Ok(Some(pay::PayConfig {
+        signer: Signer { mchid, serial, key },
+        api_v3_key,
+        verifier,
+        api_base,
+        notify_url,
+        appid,
+    }))
 }
 
 fn parse_http_url(key: &'static str, value: &str) -> Result<reqwest::Url, ConfigError> {
@@ -793,6 +915,106 @@ mod tests {
             |r| Some(r.push_quiet_start.clone());
         text_setting_push_quiet_end: "push_quiet_end", "BABYVAX_PUSH_QUIET_END",
             |r| Some(r.push_quiet_end.clone());
+        text_setting_pay_mchid: "pay_mchid", "BABYVAX_PAY_MCHID", |r| r.pay_mchid.clone();
+        text_setting_pay_merchant_serial: "pay_merchant_serial", "BABYVAX_PAY_MERCHANT_SERIAL",
+            |r| r.pay_merchant_serial.clone();
+        text_setting_pay_private_key: "pay_private_key", "BABYVAX_PAY_PRIVATE_KEY",
+            |r| shown(&r.pay_private_key);
+        text_setting_pay_api_v3_key: "pay_api_v3_key", "BABYVAX_PAY_API_V3_KEY",
+            |r| shown(&r.pay_api_v3_key);
+        text_setting_pay_public_key: "pay_public_key", "BABYVAX_PAY_PUBLIC_KEY",
+            |r| r.pay_public_key.clone();
+        text_setting_pay_public_key_id: "pay_public_key_id", "BABYVAX_PAY_PUBLIC_KEY_ID",
+            |r| r.pay_public_key_id.clone();
+        text_setting_pay_platform_certs: "pay_platform_certs", "BABYVAX_PAY_PLATFORM_CERTS",
+            |r| r.pay_platform_certs.clone();
+        text_setting_pay_api_base: "pay_api_base", "BABYVAX_PAY_API_BASE",
+            |r| Some(r.pay_api_base.clone());
+        text_setting_pay_notify_url: "pay_notify_url", "BABYVAX_PAY_NOTIFY_URL",
+            |r| r.pay_notify_url.clone();
+    }
+
+    fn pay_raw() -> RawSettings {
+        let v: serde_json::Value = serde_json::from_str(include_str!(
+            "../tests/fixtures/pay/wechatpay-v3-vectors.json"
+        ))
+        .unwrap();
+        let mut r = raw();
+        r.mp_appid = Some("wxmp".into());
+        r.pay_mchid = Some("1900007291".into());
+        r.pay_merchant_serial = Some("408B07E79B8269FEC3D5D3E6AB8ED163A6A380DB".into());
+        r.pay_private_key = Some(
+            v["keys"]["official_test_merchant_private_key_pkcs8"]
+                .as_str()
+                .unwrap()
+                .into(),
+        );
+        r.pay_api_v3_key = Some("0123456789abcdef0123456789abcdef".into());
+        r.pay_public_key = Some(
+            v["response_verification"][0]["public_key_spki"]
+                .as_str()
+                .unwrap()
+                .into(),
+        );
+        r.pay_public_key_id = Some("PUB_KEY_ID_0000000000000024101100397200000006".into());
+        r.pay_notify_url = Some("https://example.com/wechat/pay/notify".into());
+        r
+    }
+
+    #[test]
+    fn pay_is_disabled_when_unset_and_enabled_when_complete() {
+        assert!(raw().validate().unwrap().pay.is_none());
+        let s = pay_raw().validate().unwrap();
+        let pay = s.pay.unwrap();
+        assert_eq!(pay.api_base.as_str(), "https://api.mch.weixin.qq.com/");
+        assert_eq!(pay.appid, "wxmp");
+        assert!(!format!("{pay:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn pay_settings_that_do_not_parse_refuse_start_up_naming_the_setting() {
+        for (key, set) in [
+            (
+                "BABYVAX_PAY_API_V3_KEY",
+                (|r: &mut RawSettings| r.pay_api_v3_key = Some("testMchAPIv3Key0".into()))
+                    as fn(&mut RawSettings),
+            ),
+            ("BABYVAX_PAY_PRIVATE_KEY", |r| {
+                r.pay_private_key =
+                    Some("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----".into())
+            }),
+            ("BABYVAX_PAY_PRIVATE_KEY", |r| {
+                r.pay_private_key = Some("/nonexistent/apiclient_key.pem".into())
+            }),
+            ("BABYVAX_PAY_PUBLIC_KEY", |r| {
+                r.pay_public_key =
+                    Some("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----".into())
+            }),
+            ("BABYVAX_PAY_PLATFORM_CERTS", |r| {
+                r.pay_platform_certs =
+                    Some("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----".into())
+            }),
+            ("BABYVAX_PAY_PUBLIC_KEY_ID", |r| r.pay_public_key_id = None),
+            ("BABYVAX_PAY_MCHID", |r| r.pay_mchid = None),
+            ("BABYVAX_PAY_NOTIFY_URL", |r| {
+                r.pay_notify_url = Some("https://example.com/n?x=1".into())
+            }),
+            ("BABYVAX_PAY_API_BASE", |r| r.pay_api_base = "nope".into()),
+            ("BABYVAX_MP_APPID", |r| r.mp_appid = None),
+        ] {
+            let mut r = pay_raw();
+            set(&mut r);
+            let err = r.validate().unwrap_err().to_string();
+            assert!(err.contains(key), "{key}: {err}");
+            assert!(!err.contains('\n'), "one line: {err}");
+        }
+        // A key given as a path to a PEM file is read from it.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("apiclient_key.pem");
+        let mut r = pay_raw();
+        std::fs::write(&path, r.pay_private_key.as_ref().unwrap().expose_secret()).unwrap();
+        r.pay_private_key = Some(path.display().to_string().into());
+        assert!(r.validate().unwrap().pay.is_some());
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod api;
 pub mod callback;
 pub mod crypto;
 pub mod message;
+pub mod pay;
 pub mod reply;
 pub mod signature;
 mod xml;
