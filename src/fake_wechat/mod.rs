@@ -10,6 +10,7 @@
 //! fake.inject("/cgi-bin/message/template/send", Fault::Errcode(45009), 1);
 //! ```
 
+mod pay;
 mod server;
 mod state;
 
@@ -22,6 +23,7 @@ use serde_json::Value;
 
 use crate::clock::{SharedClock, SystemClock};
 
+pub use pay::{FakeOrder, FakePayConfig, FakeRefund, Notice, Tamper};
 use state::FakeState;
 pub use state::{Fault, QrRecord, SentMessage};
 
@@ -162,6 +164,131 @@ impl FakeWechat {
     /// Requests answered with a token error (40001/42001) on any path.
     pub fn token_rejections(&self) -> u64 {
         self.state.with(|s| s.token_rejections)
+    }
+
+    // ---- WeChat Pay v3
+
+    /// Turns WeChat Pay on with these keys; point `BABYVAX_PAY_API_BASE` at `base_url()`.
+    pub fn enable_pay(&self, config: FakePayConfig) {
+        self.state.with(|s| s.pay.config = Some(config));
+    }
+
+    fn pay_now(&self) -> chrono::DateTime<chrono::Utc> {
+        let fallback = self.state.now();
+        self.state.with(|s| s.pay.now(fallback))
+    }
+
+    /// Notifications go to `url` instead of the prepay's `notify_url`.
+    pub fn redirect_pay_notifications(&self, url: &str) {
+        self.state
+            .with(|s| s.pay.notify_override = Some(url.to_owned()));
+    }
+
+    pub fn pay_order(&self, out_trade_no: &str) -> Option<FakeOrder> {
+        self.state.with(|s| s.pay.orders.get(out_trade_no).cloned())
+    }
+
+    pub fn pay_refund(&self, out_refund_no: &str) -> Option<FakeRefund> {
+        self.state
+            .with(|s| s.pay.refunds.get(out_refund_no).cloned())
+    }
+
+    /// Refunds the fake accepted, in no particular order.
+    pub fn pay_refunds(&self) -> Vec<FakeRefund> {
+        self.state
+            .with(|s| s.pay.refunds.values().cloned().collect())
+    }
+
+    /// Requests refused with `401 SIGN_ERROR`.
+    pub fn pay_sign_errors(&self) -> u64 {
+        self.state.with(|s| s.pay.sign_errors)
+    }
+
+    /// The user pays: the order becomes SUCCESS (no notification is sent; see `pay_notice`).
+    pub fn mark_paid(&self, out_trade_no: &str) -> Option<FakeOrder> {
+        let now = self.pay_now();
+        self.state.with(|s| s.pay.mark_paid(out_trade_no, now))
+    }
+
+    /// The payment fails (`PAYERROR`); no notification (WeChat sends none for failures).
+    pub fn mark_failed(&self, out_trade_no: &str) {
+        self.state.with(|s| {
+            if let Some(o) = s.pay.orders.get_mut(out_trade_no) {
+                o.trade_state = "PAYERROR".into();
+            }
+        });
+    }
+
+    /// Closes the order on WeChat Pay's side.
+    pub fn mark_closed(&self, out_trade_no: &str) {
+        self.state.with(|s| {
+            if let Some(o) = s.pay.orders.get_mut(out_trade_no) {
+                o.trade_state = "CLOSED".into();
+            }
+        });
+    }
+
+    /// The `TRANSACTION.SUCCESS` notification of a paid order, spoiled as `tamper` says.
+    pub fn pay_notice(&self, out_trade_no: &str, tamper: Tamper) -> Option<Notice> {
+        let now = self.pay_now();
+        self.state.with(|s| {
+            let o = s.pay.orders.get(out_trade_no)?.clone();
+            o.transaction_id.as_ref()?;
+            let resource = pay::transaction_json(&o);
+            s.pay.notice(
+                &o.notify_url,
+                "TRANSACTION.SUCCESS",
+                "transaction",
+                &resource,
+                tamper,
+                now,
+            )
+        })
+    }
+
+    /// Settles a refund (`SUCCESS`, `CLOSED` or `ABNORMAL`) and answers its notification.
+    pub fn settle_refund(&self, out_refund_no: &str, status: &str) -> Option<Notice> {
+        let now = self.pay_now();
+        self.state.with(|s| {
+            let r = s.pay.refunds.get_mut(out_refund_no)?;
+            r.status = status.to_owned();
+            let r = r.clone();
+            let cfg = s.pay.config.clone()?;
+            let url = r.notify_url.clone()?;
+            let resource = pay::refund_notice_json(&r, &cfg.mchid);
+            s.pay.notice(
+                &url,
+                &format!("REFUND.{status}"),
+                "refund",
+                &resource,
+                Tamper::None,
+                now,
+            )
+        })
+    }
+
+    /// Pays and delivers the notification once; answers the notify URL's HTTP status.
+    pub async fn pay(&self, out_trade_no: &str) -> Option<u16> {
+        self.mark_paid(out_trade_no)?;
+        let notice = self.pay_notice(out_trade_no, Tamper::None)?;
+        Some(self.deliver(&notice).await)
+    }
+
+    /// POSTs a notification to its URL as WeChat Pay does; answers the HTTP status (0 when
+    /// the URL cannot be reached).
+    pub async fn deliver(&self, notice: &Notice) -> u16 {
+        let client = reqwest::Client::new();
+        let mut req = client
+            .post(&notice.url)
+            .header("Content-Type", "application/json")
+            .body(notice.body.clone());
+        for (name, value) in &notice.headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        match req.send().await {
+            Ok(resp) => resp.status().as_u16(),
+            Err(_) => 0,
+        }
     }
 
     pub async fn stop(self) {

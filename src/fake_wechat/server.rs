@@ -54,6 +54,9 @@ const ROUTES: &[(&str, bool)] = &[
 
 async fn dispatch(req: HttpRequest, body: web::Bytes, state: web::Data<FakeState>) -> HttpResponse {
     let path = req.path().to_owned();
+    if path.starts_with("/v3/") {
+        return pay_dispatch(&req, &body, &state);
+    }
     let Some(&(_, wants_post)) = ROUTES.iter().find(|(p, _)| *p == path) else {
         return HttpResponse::NotFound().finish();
     };
@@ -135,4 +138,57 @@ fn answer(reply: Reply) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json; encoding=utf-8")
         .json(body)
+}
+
+/// WeChat Pay v3: the request's signature first, then the route; every answer signed.
+fn pay_dispatch(req: &HttpRequest, body: &[u8], state: &FakeState) -> HttpResponse {
+    let fallback = state.now();
+    let now = state.with(|s| s.pay.now(fallback));
+    let path_and_query = match req.query_string() {
+        "" => req.path().to_owned(),
+        q => format!("{}?{q}", req.path()),
+    };
+    let auth = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok());
+    let method = req.method().as_str().to_owned();
+    let (status, json, headers) = state.with(|s| {
+        let (status, json) = match s
+            .pay
+            .check_request(&method, &path_and_query, auth, body, now)
+        {
+            Some(refused) => refused,
+            None => {
+                let parsed: Value = if body.is_empty() {
+                    Value::Null
+                } else {
+                    match serde_json::from_slice(body) {
+                        Ok(v) => v,
+                        Err(_) => {
+                            return (
+                                400,
+                                Some(json!({"code": "PARAM_ERROR", "message": "body is not JSON"})),
+                                Vec::new(),
+                            );
+                        }
+                    }
+                };
+                s.pay.route(&method, req.path(), &parsed, now)
+            }
+        };
+        let text = json.as_ref().map(Value::to_string).unwrap_or_default();
+        let headers = s.pay.sign_headers(&text, now.timestamp());
+        (status, json, headers)
+    });
+    let mut answer = HttpResponse::build(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    );
+    for (name, value) in headers {
+        answer.insert_header((name, value));
+    }
+    match json {
+        Some(v) => answer.content_type("application/json").body(v.to_string()),
+        None => answer.finish(),
+    }
 }

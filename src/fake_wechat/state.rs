@@ -120,6 +120,8 @@ pub(super) struct Inner {
     pub token_fetches: u64,
     pub forced_refreshes: u64,
     pub token_rejections: u64,
+    /// WeChat Pay v3 (see `pay`).
+    pub pay: super::pay::PayInner,
 }
 
 const FORCE_DAILY_LIMIT: usize = 20;
