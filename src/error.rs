@@ -188,6 +188,18 @@ error_codes! {
     InvalidCampaignTitle = ("invalid_campaign_title", 400, Doors::NONE, "campaign title empty or too long"),
     InvalidCampaignSummary = ("invalid_campaign_summary", 400, Doors::NONE, "campaign summary empty or too long"),
     InvalidSegment = ("invalid_segment", 400, Doors::NONE, "the campaign's segment is contradictory"),
+    // ---- WeChat Pay and the paid membership
+    PaymentDisabled = ("payment_disabled", 503, Doors(1 | 4), "WeChat Pay is not configured (BABYVAX_PAY_* unset)"),
+    PaymentUnavailable = ("payment_unavailable", 502, Doors(1 | 4), "WeChat Pay refused the call or could not be reached; retry with the same request_id"),
+    PayOrderNotFound = ("pay_order_not_found", 404, Doors(1 | 4), "no such payment order (among yours)"),
+    UnknownPlan = ("unknown_plan", 400, Doors::MP, "plan_id is not one of GET /api/v1/membership/plans"),
+    InvalidRefundAmount = ("invalid_refund_amount", 400, Doors::ADMIN, "amount_fen is not a positive number of fen"),
+    InvalidRefundReason = ("invalid_refund_reason", 400, Doors::ADMIN, "reason over 80 characters or with control characters"),
+    InvalidRefundRequestId = ("invalid_refund_request_id", 400, Doors::ADMIN, "request_id empty, over 64 characters or with control characters"),
+    OrderNotRefundable = ("order_not_refundable", 409, Doors::ADMIN, "the order is not paid (or already refunded in full)"),
+    RefundExceedsPaid = ("refund_exceeds_paid", 409, Doors::ADMIN, "the refund with those already asked for would exceed what was paid"),
+    RefundRequestMismatch = ("refund_request_mismatch", 409, Doors::ADMIN, "this request_id was used for a refund with another amount"),
+    InvalidMembershipFilter = ("invalid_membership_filter", 400, Doors::ADMIN, "tier is not basic, advanced or premium"),
 }
 
 impl ErrorCode {

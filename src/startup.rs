@@ -85,7 +85,14 @@ pub fn build_state(
         official_account,
         mini_program,
     } = wechat_clients(&settings, &db, &clock)?;
+    let pay = settings
+        .pay
+        .clone()
+        .map(|c| crate::wechat::pay::PayClient::new(Arc::new(c), clock.clone()))
+        .transpose()
+        .context("WeChat Pay client")?;
     Ok(AppState {
+        pay,
         db,
         settings: Arc::new(settings),
         clock,
@@ -188,6 +195,12 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
             stop_rx,
         ));
     }
+    actix_web::rt::spawn(crate::jobs::payments::run(
+        state.db.clone(),
+        state.pay.clone(),
+        state.clock.clone(),
+        stop_profiles.subscribe(),
+    ));
     let served = serve(listener, state)?.await.context("server failed");
     let _ = stop_profiles.send(true);
     served
@@ -208,6 +221,9 @@ fn log_disabled_features(settings: &Settings) {
         tracing::warn!(
             "BABYVAX_MP_APPID / BABYVAX_MP_SECRET unset: mini-program login answers 503"
         );
+    }
+    if settings.pay.is_none() {
+        tracing::warn!("BABYVAX_PAY_* unset: payment is disabled, the payment routes answer 503");
     }
     if settings.jwt_secret.is_none() {
         tracing::warn!(

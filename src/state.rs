@@ -22,4 +22,6 @@ pub struct AppState {
     pub mini_program: Option<MiniProgram>,
     /// The official account's WeChat API; None when BABYVAX_OA_APPID / BABYVAX_OA_SECRET are unset.
     pub official_account: Option<OfficialAccount>,
+    /// WeChat Pay; None when the `BABYVAX_PAY_*` settings are unset (payment routes answer 503).
+    pub pay: Option<crate::wechat::pay::PayClient>,
 }

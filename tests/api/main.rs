@@ -8,6 +8,7 @@ mod helpers;
 mod layout;
 mod merchant;
 mod mp;
+mod pay;
 mod push;
 mod service;
 mod wechat;

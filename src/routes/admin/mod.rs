@@ -2,7 +2,9 @@
 //! the [`crate::auth::Operator`] extractor, described by the OpenAPI contract in [`spec`].
 pub mod auth;
 pub mod members;
+pub mod membership;
 pub mod operators;
+pub mod pay_orders;
 pub mod spec;
 
 use actix_web::{Resource, web};
@@ -27,6 +29,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/admin/v1/members/{member_id}").route(web::get().to(members::get_member)),
+        )
+        .service(
+            resource("/admin/v1/memberships").route(web::get().to(membership::list_memberships)),
+        )
+        .service(
+            resource("/admin/v1/members/{member_id}/membership")
+                .route(web::get().to(membership::get_member_membership)),
+        )
+        .service(
+            resource("/admin/v1/pay-orders/{order_id}")
+                .route(web::get().to(pay_orders::get_pay_order)),
+        )
+        .service(
+            resource("/admin/v1/pay-orders/{order_id}/refunds")
+                .route(web::post().to(pay_orders::refund_pay_order)),
         )
         .service(resource(spec::SPEC_URL).route(web::get().to(spec::serve)));
 }

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{auth, members, operators};
+use super::{auth, members, membership, operators, pay_orders};
 use crate::error::Doors;
 use crate::routes::contract::{ApiErrorBody, DoorContract};
 
@@ -28,6 +28,10 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         operators::disable_operator,
         operators::enable_operator,
         members::get_member,
+        membership::list_memberships,
+        membership::get_member_membership,
+        pay_orders::get_pay_order,
+        pay_orders::refund_pay_order,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -35,6 +39,7 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         (name = "auth", description = "Login and your account"),
         (name = "operators", description = "Operator accounts (admins)"),
         (name = "members", description = "Members' data, for support (audited)"),
+        (name = "membership", description = "Paid memberships, payment orders and refunds"),
     )
 )]
 pub struct AdminApiDoc;

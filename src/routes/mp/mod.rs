@@ -4,6 +4,8 @@ pub mod auth;
 pub mod babies;
 pub mod content;
 pub mod me;
+pub mod membership;
+pub mod pay_orders;
 pub mod push;
 pub mod spec;
 pub mod subscriptions;
@@ -24,6 +26,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(me::get_me))
                 .route(web::put().to(me::update_me))
                 .route(web::delete().to(me::erase_me)),
+        )
+        .service(resource("/api/v1/membership/plans").route(web::get().to(membership::list_plans)))
+        .service(resource("/api/v1/membership").route(web::get().to(membership::get_membership)))
+        .service(
+            resource("/api/v1/membership/orders").route(web::post().to(membership::create_order)),
+        )
+        .service(
+            resource("/api/v1/pay-orders/{order_id}")
+                .route(web::get().to(pay_orders::get_pay_order)),
         )
         .service(resource("/api/v1/me/phone").route(web::post().to(me::set_phone)))
         .service(

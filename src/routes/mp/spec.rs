@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{auth, babies, content, me, push, subscriptions, vaccinations};
+use super::{auth, babies, content, me, membership, pay_orders, push, subscriptions, vaccinations};
 use crate::error::Doors;
 pub use crate::routes::contract::ApiErrorBody;
 use crate::routes::contract::DoorContract;
@@ -56,6 +56,10 @@ pub const DOCS_PATH: &str = "/docs";
         push::get_push_preferences,
         push::set_push_preferences,
         push::list_undelivered,
+        membership::list_plans,
+        membership::get_membership,
+        membership::create_order,
+        pay_orders::get_pay_order,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -68,6 +72,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "content", description = "Stage content and articles"),
         (name = "subscriptions", description = "Subscribe-message consents and allowances"),
         (name = "push", description = "Reminder preferences, quiet hours, and messages no channel could carry"),
+        (name = "membership", description = "Paid membership: plans, your membership, orders paid with WeChat Pay"),
     )
 )]
 pub struct MpApiDoc;

@@ -62,6 +62,14 @@ pub fn valid_out_trade_no(no: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'|' | b'*'))
 }
 
+/// `out_refund_no`: 1–64 characters of `[0-9A-Za-z_-|*@]`.
+pub fn valid_out_refund_no(no: &str) -> bool {
+    (1..=64).contains(&no.len())
+        && no
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'|' | b'*' | b'@'))
+}
+
 impl PayClient {
     pub fn new(config: Arc<PayConfig>, clock: SharedClock) -> Result<Self, PayError> {
         let http = reqwest::Client::builder()
@@ -150,6 +158,11 @@ impl PayClient {
         total_fen: i64,
         reason: Option<&str>,
     ) -> Result<Refund, PayError> {
+        if !valid_out_refund_no(out_refund_no) {
+            return Err(PayError::Request(format!(
+                "out_refund_no {out_refund_no:?}"
+            )));
+        }
         let body = RefundRequest {
             out_trade_no: out_trade_no.to_owned(),
             out_refund_no: out_refund_no.to_owned(),
@@ -170,7 +183,7 @@ impl PayClient {
     }
 
     pub async fn query_refund(&self, out_refund_no: &str) -> Result<Refund, PayError> {
-        if !valid_out_trade_no(out_refund_no) {
+        if !valid_out_refund_no(out_refund_no) {
             return Err(PayError::Request(format!(
                 "out_refund_no {out_refund_no:?}"
             )));

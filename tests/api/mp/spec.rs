@@ -43,7 +43,8 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
             .replace("{baby_id}", "1")
             .replace("{dose_id}", "1")
             .replace("{member_id}", "1")
-            .replace("{article_id}", "1");
+            .replace("{article_id}", "1")
+            .replace("{order_id}", "1");
         for (method, operation) in item.as_object().unwrap() {
             let method: Method = method.to_uppercase().parse().unwrap();
             let secured = operation.get("security").is_some();
@@ -70,7 +71,7 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
             }
         }
     }
-    assert_eq!(operations, 30);
+    assert_eq!(operations, 34);
 
     let res = mp
         .app

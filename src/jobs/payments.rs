@@ -1,0 +1,58 @@
+//! Payments' background work, every minute: unpaid orders closed at their persisted due time,
+//! orders and refunds whose notification never came settled by asking WeChat Pay, and
+//! membership renewal reminders put into the push outbox.
+
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+
+use crate::clock::SharedClock;
+use crate::error::AppError;
+use crate::service::commerce::{checkout, membership, payments};
+use crate::wechat::pay::PayClient;
+
+const PAUSE: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    pub reconciled: payments::Reconciled,
+    pub reminders: u64,
+}
+
+/// One pass; `pay` None (payment disabled) still sends renewal reminders.
+pub async fn run_once(
+    db: &DatabaseConnection,
+    pay: Option<&PayClient>,
+    clock: &SharedClock,
+) -> Result<Report, AppError> {
+    let reconciled = match pay {
+        Some(pay) => checkout::reconcile(db, pay, clock.now()).await?,
+        None => payments::Reconciled::default(),
+    };
+    let reminders = membership::reminders::remind(db, clock.now()).await?;
+    Ok(Report {
+        reconciled,
+        reminders,
+    })
+}
+
+/// Runs until `stop` turns true.
+pub async fn run(
+    db: DatabaseConnection,
+    pay: Option<PayClient>,
+    clock: SharedClock,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        if let Err(e) = run_once(&db, pay.as_ref(), &clock).await {
+            tracing::error!(error = %e, "payments job failed");
+        }
+        if *stop.borrow() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(PAUSE) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

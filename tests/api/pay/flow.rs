@@ -1,0 +1,297 @@
+//! Order → prepay → pay → notify → membership active; reconciliation; close; late payment;
+//! stacking, upgrade and refunds through HTTP.
+
+use babyvax::fake_wechat::Tamper;
+use babyvax::wechat::pay::PublicKey;
+use base64::Engine;
+use chrono::Duration;
+use serde_json::json;
+
+use super::support::PayApp;
+use crate::admin::support::operator;
+use crate::mp::support::{MP_APPID, MpApp, error};
+
+#[actix_web::test]
+async fn order_prepay_pay_notify_makes_the_membership_active() {
+    let app = PayApp::spawn().await;
+    let mp = &app.mp;
+    let parent = mp.login("o-pay-1").await;
+    let order = app.order(&parent, "basic_1m", "req-1").await;
+    assert_eq!(order["amount_fen"], 500);
+    // pay_params: signed with the merchant key over the four-line message.
+    let p = &order["pay_params"];
+    assert_eq!(p["appId"], MP_APPID);
+    assert_eq!(p["signType"], "RSA");
+    assert_eq!(p["timeStamp"], mp.now().timestamp().to_string());
+    let package = p["package"].as_str().unwrap();
+    let prepay = mp
+        .fake
+        .pay_order(&PayApp::out_trade_no(&order))
+        .unwrap()
+        .prepay_id;
+    assert_eq!(package, format!("prepay_id={prepay}"));
+    let message = format!(
+        "{}\n{}\n{}\n{}\n",
+        p["appId"].as_str().unwrap(),
+        p["timeStamp"].as_str().unwrap(),
+        p["nonceStr"].as_str().unwrap(),
+        package
+    );
+    let merchant_pub = PublicKey::from_pem_setting(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/pay/merchant_pub.pem"
+    ))
+    .unwrap();
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(p["paySign"].as_str().unwrap())
+        .unwrap();
+    assert!(merchant_pub.verify(message.as_bytes(), &sig));
+    // The same request_id answers the same order.
+    let again = app.order(&parent, "basic_1m", "req-1").await;
+    assert_eq!(again["order_id"], order["order_id"]);
+    assert_eq!(again["out_trade_no"], order["out_trade_no"]);
+    let id = order["order_id"].as_i64().unwrap();
+    let (status, body) = mp
+        .get(&format!("/api/v1/pay-orders/{id}"), &parent.token)
+        .await;
+    assert_eq!((status, body["state"].as_str()), (200, Some("created")));
+    assert_eq!(app.membership(&parent).await["active"], false);
+    // Another member's order is not found.
+    let other = mp.login("o-pay-2").await;
+    let (status, body) = mp
+        .get(&format!("/api/v1/pay-orders/{id}"), &other.token)
+        .await;
+    assert_eq!(error(status, &body), (404, "pay_order_not_found"));
+
+    assert_eq!(app.pay(&order).await, 204);
+    let (status, body) = mp
+        .get(&format!("/api/v1/pay-orders/{id}"), &parent.token)
+        .await;
+    assert_eq!((status, body["state"].as_str()), (200, Some("paid")));
+    let m = app.membership(&parent).await;
+    assert_eq!(m["tier"], "basic");
+    assert_eq!(m["active"], true);
+    assert_eq!(m["periods"].as_array().unwrap().len(), 1);
+    // 2026-03-10 + 1 month: benefits until the end of 2026-04-10, Asia/Shanghai.
+    assert_eq!(m["current_period_end"], "2026-04-10T16:00:00Z");
+    // Our requests verified at the fake; none refused.
+    assert_eq!(mp.fake.pay_sign_errors(), 0);
+    app.finish().await;
+}
+
+#[actix_web::test]
+async fn payment_routes_answer_503_when_payment_is_disabled() {
+    let mp = MpApp::spawn().await;
+    let parent = mp.login("o-nopay").await;
+    let (status, body) = mp
+        .post(
+            "/api/v1/membership/orders",
+            &parent.token,
+            json!({"plan_id": "basic_1m", "request_id": "r"}),
+        )
+        .await;
+    assert_eq!(error(status, &body), (503, "payment_disabled"));
+    let (status, body) = mp
+        .call(
+            reqwest::Method::POST,
+            "/wechat/pay/notify",
+            None,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (503, Some("FAIL")));
+    let (status, body) = mp
+        .post(
+            "/api/v1/membership/orders",
+            &parent.token,
+            json!({"plan_id": "gold_1m", "request_id": "r"}),
+        )
+        .await;
+    assert_eq!(error(status, &body), (503, "payment_disabled"));
+    mp.finish().await;
+}
+
+#[actix_web::test]
+async fn a_lost_notification_is_recovered_by_reconciliation() {
+    let app = PayApp::spawn().await;
+    let parent = app.mp.login("o-lost").await;
+    let order = app.order(&parent, "advanced_1m", "r").await;
+    app.mp
+        .fake
+        .mark_paid(&PayApp::out_trade_no(&order))
+        .unwrap();
+    // Too fresh to ask about.
+    assert_eq!(app.reconcile().await.paid, 0);
+    app.mp.app.clock.advance(Duration::minutes(3));
+    let done = app.reconcile().await;
+    assert_eq!(done.paid, 1);
+    assert_eq!(app.membership(&parent).await["tier"], "advanced");
+    // The notification arriving after all changes nothing.
+    let notice = app.notice(&order, Tamper::None);
+    assert_eq!(app.mp.fake.deliver(&notice).await, 204);
+    assert_eq!(app.periods(&parent).await.len(), 1);
+    assert_eq!(app.reconcile().await.paid, 0);
+    app.finish().await;
+}
+
+#[actix_web::test]
+async fn unpaid_orders_close_after_30_minutes_and_a_later_payment_is_refunded_once() {
+    let app = PayApp::spawn().await;
+    let parent = app.mp.login("o-late").await;
+    let order = app.order(&parent, "premium_1m", "r").await;
+    let no = PayApp::out_trade_no(&order);
+    app.mp.app.clock.advance(Duration::minutes(29));
+    assert_eq!(app.reconcile().await.closed, 0);
+    app.mp.app.clock.advance(Duration::minutes(2));
+    assert_eq!(app.reconcile().await.closed, 1);
+    assert_eq!(app.pay_order_row(&order).await.state, "closed");
+    assert_eq!(app.mp.fake.pay_order(&no).unwrap().trade_state, "CLOSED");
+    // The user paid anyway (a payment racing the close).
+    app.mp.fake.mark_paid(&no).unwrap();
+    let notice = app.notice(&order, Tamper::None);
+    assert_eq!(app.mp.fake.deliver(&notice).await, 204);
+    assert_eq!(app.mp.fake.deliver(&notice).await, 204);
+    let refunds = app.mp.fake.pay_refunds();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(refunds[0].refund, 3000);
+    assert_eq!(refunds[0].out_refund_no, format!("A{no}"));
+    assert!(app.periods(&parent).await.is_empty());
+    let row = app.pay_order_row(&order).await;
+    assert_eq!(
+        (row.state.as_str(), row.refund_reserved_fen),
+        ("closed", 3000)
+    );
+    // WeChat Pay confirms the refund.
+    let done = app
+        .mp
+        .fake
+        .settle_refund(&format!("A{no}"), "SUCCESS")
+        .unwrap();
+    assert_eq!(app.mp.fake.deliver(&done).await, 204);
+    assert_eq!(app.pay_order_row(&order).await.refunded_fen, 3000);
+    app.finish().await;
+}
+
+#[actix_web::test]
+async fn periods_stack_upgrades_convert_and_refunds_remove_or_shorten() {
+    let app = PayApp::spawn().await;
+    let mp = &app.mp;
+    let parent = mp.login("o-stack").await;
+    let first = app.order(&parent, "basic_1m", "a").await;
+    assert_eq!(app.pay(&first).await, 204);
+    let second = app.order(&parent, "basic_1m", "b").await;
+    assert_eq!(app.pay(&second).await, 204);
+    let m = app.membership(&parent).await;
+    // 2026-03-10 → 04-10, stacked → 05-10 (end of the Shanghai day).
+    assert_eq!(m["current_period_end"], "2026-05-10T16:00:00Z");
+    let periods = app.periods(&parent).await;
+    assert_eq!(periods.len(), 2);
+    assert_eq!(periods[1].starts_at, periods[0].ends_at);
+
+    // Upgrade halfway through the first month: unused basic value becomes premium days.
+    mp.app.clock.advance(Duration::days(15));
+    // Tokens last a day: log in again.
+    let parent = mp.login("o-stack").await;
+    let upgrade = app.order(&parent, "premium_1m", "c").await;
+    assert_eq!(app.pay(&upgrade).await, 204);
+    let m = app.membership(&parent).await;
+    assert_eq!(m["tier"], "premium");
+    let periods = app.periods(&parent).await;
+    let premium = periods.iter().find(|p| p.tier == "premium").unwrap();
+    let now = mp.now();
+    assert_eq!(premium.starts_at, now);
+    // Unused: first period 500 × (31 − 15) / 31.x days ≈ 254, second 500 → ~754 fen;
+    // × 30 / 3000 → 7 days on top of one month (2026-03-25 → 04-25, + 7 → 05-02).
+    assert_eq!(premium.ends_at.to_rfc3339(), "2026-05-02T16:00:00+00:00");
+    // Basic time is used up: ended now, or (the stacked one) emptied.
+    assert!(
+        periods
+            .iter()
+            .filter(|p| p.tier == "basic")
+            .all(|p| p.ends_at <= now || p.ends_at == p.starts_at)
+    );
+
+    // A full refund within 7 days removes the premium period; basic time is not given back.
+    let ops = operator(mp, "ops", "operator").await;
+    let order_id = upgrade["order_id"].as_i64().unwrap();
+    let (status, body) = mp
+        .post(
+            &format!("/admin/v1/pay-orders/{order_id}/refunds"),
+            &ops.token,
+            json!({"amount_fen": 3000, "reason": "changed mind", "request_id": "rf-1"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["state"], "processing");
+    let no = body["out_refund_no"].as_str().unwrap().to_owned();
+    let done = mp.fake.settle_refund(&no, "SUCCESS").unwrap();
+    assert_eq!(mp.fake.deliver(&done).await, 204);
+    let periods = app.periods(&parent).await;
+    assert_eq!(
+        periods.iter().find(|p| p.tier == "premium").unwrap().state,
+        "removed"
+    );
+    assert_eq!(app.membership(&parent).await["active"], false);
+    let (_, order_view) = mp
+        .get(&format!("/api/v1/pay-orders/{order_id}"), &parent.token)
+        .await;
+    assert_eq!(order_view["state"], "refunded");
+
+    // A partial refund later shortens a period pro rata.
+    let fresh = app.order(&parent, "advanced_1m", "d").await;
+    assert_eq!(app.pay(&fresh).await, 204);
+    mp.app.clock.advance(Duration::days(10));
+    let parent = mp.login("o-stack").await;
+    let ops = operator(mp, "ops2", "operator").await;
+    let fresh_id = fresh["order_id"].as_i64().unwrap();
+    let (status, body) = mp
+        .post(
+            &format!("/admin/v1/pay-orders/{fresh_id}/refunds"),
+            &ops.token,
+            json!({"amount_fen": 750, "request_id": "rf-2"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let no = body["out_refund_no"].as_str().unwrap().to_owned();
+    assert_eq!(
+        mp.fake
+            .deliver(&mp.fake.settle_refund(&no, "SUCCESS").unwrap())
+            .await,
+        204
+    );
+    let p = app
+        .periods(&parent)
+        .await
+        .into_iter()
+        .find(|p| p.tier == "advanced")
+        .unwrap();
+    assert_eq!(p.state, "shortened");
+    let half = (p.ends_at - p.starts_at).num_hours();
+    assert!((15 * 24..=16 * 24).contains(&half), "{half} hours");
+    // Operators see it.
+    let member_id = parent.id;
+    let (status, detail) = mp
+        .get(
+            &format!("/admin/v1/members/{member_id}/membership"),
+            &ops.token,
+        )
+        .await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["orders"].as_array().unwrap().len(), 4);
+    assert_eq!(detail["refunds"].as_array().unwrap().len(), 2);
+    let (status, list) = mp
+        .get(
+            "/admin/v1/memberships?tier=advanced&active=true",
+            &ops.token,
+        )
+        .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (status, list) = mp
+        .get("/admin/v1/memberships?tier=premium", &ops.token)
+        .await;
+    assert_eq!((status, list.as_array().unwrap().len()), (200, 0));
+    let (status, body) = mp.get("/admin/v1/memberships?tier=gold", &ops.token).await;
+    assert_eq!(error(status, &body), (400, "invalid_membership_filter"));
+    app.finish().await;
+}
