@@ -5,7 +5,7 @@
 //! - `care` → `audience` (consent), `messaging` (the outbox rows a schedule change narrows)
 //! - `messaging` → `audience` (followers, members)
 //! - `push` → `care` (schedules), `messaging` (outbox, subscribe allowances)
-//! - `privacy` → `audience`, `care`, `messaging` (export and erasure span them)
+//! - `privacy` → `audience`, `care`, `messaging`, `commerce` (export and erasure span them)
 //! - `staff` → `privacy` (support's read of a member)
 //! - `commerce` → `messaging` (membership's renewal reminders)
 //! - `audience` → none; `support` (shared helpers) → none

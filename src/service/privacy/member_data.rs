@@ -6,6 +6,8 @@
 //! the doses this member recorded there stay too, no longer attributed to anyone. The
 //! official-account follower row is the account's own record of a WeChat follow (the user
 //! leaves it by unfollowing), so it stays, with nothing left that points to the member.
+//! Payment orders and membership periods are money records: their amounts stay for the
+//! accounts, with the link to the member (and the openid) cut.
 
 use chrono::{DateTime, Utc};
 use entity::{
@@ -26,6 +28,8 @@ use crate::service::care::access::CaregiverRole;
 use crate::service::care::babies::{self as baby_service, BabyView};
 use crate::service::care::caregivers::{self, CaregiverView, InviteView};
 use crate::service::care::doses::{self as dose_service, DoseView};
+use crate::service::commerce::membership::{self, PeriodView};
+use crate::service::commerce::payments::{self, OrderView};
 use crate::service::messaging::subscriptions::{self, Allowance, LedgerEntry};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -50,6 +54,10 @@ pub struct MemberExport {
     pub babies: Vec<BabyExport>,
     pub subscription_allowances: Vec<Allowance>,
     pub subscription_ledger: Vec<LedgerEntry>,
+    /// Your WeChat Pay orders.
+    pub pay_orders: Vec<OrderView>,
+    /// Your membership periods.
+    pub membership_periods: Vec<PeriodView>,
 }
 
 /// Rows removed by an erasure, table by table.
@@ -73,6 +81,10 @@ pub struct ErasureCounts {
     pub doses_unattributed: u64,
     /// Invites of others' babies you accepted: kept for them, no longer naming you.
     pub invites_unattributed: u64,
+    /// Payment orders: amounts kept for the accounts, no longer linked to you.
+    pub pay_orders_unattributed: u64,
+    /// Membership periods: kept for the accounts, no longer linked to you.
+    pub membership_periods_unattributed: u64,
 }
 
 pub async fn export(
@@ -113,6 +125,16 @@ pub async fn export(
         babies,
         subscription_allowances: subscriptions::allowances(db, member_id).await?.allowances,
         subscription_ledger: subscriptions::ledger(db, member_id).await?,
+        pay_orders: payments::orders_of_member(db, member_id)
+            .await?
+            .iter()
+            .map(OrderView::from)
+            .collect(),
+        membership_periods: membership::live_periods(db, member_id)
+            .await?
+            .iter()
+            .map(PeriodView::from)
+            .collect(),
     })
 }
 
@@ -181,6 +203,28 @@ pub async fn erase(
         .exec(&txn)
         .await?
         .rows_affected;
+    let pay_orders_unattributed = entity::pay_orders::Entity::update_many()
+        .col_expr(
+            entity::pay_orders::Column::MemberId,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(
+            entity::pay_orders::Column::Openid,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(entity::pay_orders::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let membership_periods_unattributed = entity::membership_periods::Entity::update_many()
+        .col_expr(
+            entity::membership_periods::Column::MemberId,
+            Expr::value(Option::<i32>::None),
+        )
+        .filter(entity::membership_periods::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
     let members = member_rows::Entity::delete_by_id(member_id)
         .exec(&txn)
         .await?
@@ -199,5 +243,7 @@ pub async fn erase(
         subscription_allowances,
         doses_unattributed,
         invites_unattributed,
+        pay_orders_unattributed,
+        membership_periods_unattributed,
     })
 }

@@ -295,3 +295,24 @@ async fn periods_stack_upgrades_convert_and_refunds_remove_or_shorten() {
     assert_eq!(error(status, &body), (400, "invalid_membership_filter"));
     app.finish().await;
 }
+
+#[actix_web::test]
+async fn export_shows_payments_and_erasure_keeps_amounts_without_the_member() {
+    let app = PayApp::spawn().await;
+    let mp = &app.mp;
+    let parent = mp.login("o-priv").await;
+    let order = app.order(&parent, "advanced_12m", "r").await;
+    assert_eq!(app.pay(&order).await, 204);
+    let (status, export) = mp.get("/api/v1/me/export", &parent.token).await;
+    assert_eq!(status, 200, "{export}");
+    assert_eq!(export["pay_orders"][0]["amount_fen"], 14400);
+    assert_eq!(export["membership_periods"][0]["tier"], "advanced");
+    let (status, body) = mp.delete("/api/v1/me", &parent.token).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["erased"]["pay_orders_unattributed"], 1);
+    assert_eq!(body["erased"]["membership_periods_unattributed"], 1);
+    let row = app.pay_order_row(&order).await;
+    assert_eq!((row.member_id, row.openid.as_deref()), (None, None));
+    assert_eq!((row.amount_fen, row.state.as_str()), (14400, "paid"));
+    app.finish().await;
+}

@@ -101,7 +101,7 @@ pub struct MembershipView {
 }
 
 /// Periods that still count (not removed), oldest first.
-pub(crate) async fn live_periods<C: sea_orm::ConnectionTrait>(
+pub async fn live_periods<C: sea_orm::ConnectionTrait>(
     db: &C,
     member_id: i32,
 ) -> Result<Vec<periods_t::Model>, AppError> {
