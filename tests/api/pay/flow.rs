@@ -316,3 +316,72 @@ async fn export_shows_payments_and_erasure_keeps_amounts_without_the_member() {
     assert_eq!((row.amount_fen, row.state.as_str()), (14400, "paid"));
     app.finish().await;
 }
+
+#[actix_web::test]
+async fn renewal_reminders_go_three_days_before_and_on_the_last_day_once_each() {
+    use babyvax::clock::SharedClock;
+    use entity::push_outbox;
+    use sea_orm::EntityTrait;
+
+    let app = PayApp::spawn().await;
+    let mp = &app.mp;
+    let parent = mp.login("o-remind").await;
+    let order = app.order(&parent, "basic_1m", "r").await;
+    assert_eq!(app.pay(&order).await, 204);
+    let clock: SharedClock = mp.app.clock.clone();
+    let run = || babyvax::jobs::payments::run_once(&mp.app.db, None, &clock);
+    // Ends at the end of 2026-04-10 (Shanghai).
+    mp.set_today("2026-04-06");
+    assert_eq!(run().await.unwrap().reminders, 0);
+    mp.set_today("2026-04-08");
+    assert_eq!(run().await.unwrap().reminders, 1);
+    assert_eq!(run().await.unwrap().reminders, 0);
+    mp.set_today("2026-04-09");
+    assert_eq!(run().await.unwrap().reminders, 0);
+    mp.set_today("2026-04-10");
+    assert_eq!(run().await.unwrap().reminders, 1);
+    assert_eq!(run().await.unwrap().reminders, 0);
+    mp.set_today("2026-04-11");
+    assert_eq!(run().await.unwrap().reminders, 0);
+    assert_eq!(
+        app.membership(&mp.login("o-remind").await).await["active"],
+        false
+    );
+    let rows = push_outbox::Entity::find().all(&mp.app.db).await.unwrap();
+    let keys: Vec<&str> = rows.iter().map(|r| r.dedup_key.as_str()).collect();
+    let id = app.periods(&parent).await[0].id;
+    assert_eq!(
+        keys,
+        [
+            format!("membership_renewal:{id}:3_days"),
+            format!("membership_renewal:{id}:last_day")
+        ]
+    );
+    assert!(rows.iter().all(|r| r.member_id == Some(parent.id as i32)));
+    app.finish().await;
+}
+
+#[actix_web::test]
+async fn a_renewed_membership_gets_no_reminder_for_the_period_it_continues() {
+    use babyvax::clock::SharedClock;
+
+    let app = PayApp::spawn().await;
+    let mp = &app.mp;
+    let parent = mp.login("o-renewed").await;
+    for r in ["a", "b"] {
+        let order = app.order(&parent, "basic_1m", r).await;
+        assert_eq!(app.pay(&order).await, 204);
+    }
+    let clock: SharedClock = mp.app.clock.clone();
+    mp.set_today("2026-04-09");
+    let done = babyvax::jobs::payments::run_once(&mp.app.db, None, &clock)
+        .await
+        .unwrap();
+    assert_eq!(done.reminders, 0);
+    mp.set_today("2026-05-08");
+    let done = babyvax::jobs::payments::run_once(&mp.app.db, None, &clock)
+        .await
+        .unwrap();
+    assert_eq!(done.reminders, 1);
+    app.finish().await;
+}
