@@ -1,3 +1,4 @@
 //! Background workers.
+pub mod coupons;
 pub mod follower_profiles;
 pub mod push;

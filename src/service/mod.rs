@@ -7,11 +7,14 @@
 //! - `push` → `care` (schedules), `messaging` (outbox, subscribe allowances)
 //! - `privacy` → `audience`, `care`, `messaging` (export and erasure span them)
 //! - `staff` → `privacy` (support's read of a member)
+//! - `commerce` → `messaging` (the outbox: coupon messages), `staff` (audit, merchant staff
+//!   accounts)
 //! - `audience` → none; `support` (shared helpers) → none
 //!
 //! Every change of a balance goes through [`ledger`].
 pub mod audience;
 pub mod care;
+pub mod commerce;
 pub mod ledger;
 pub mod messaging;
 pub mod privacy;

@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{auth, babies, content, me, push, subscriptions, vaccinations};
+use super::{auth, babies, content, coupons, me, push, subscriptions, vaccinations};
 use crate::error::Doors;
 pub use crate::routes::contract::ApiErrorBody;
 use crate::routes::contract::DoorContract;
@@ -56,6 +56,10 @@ pub const DOCS_PATH: &str = "/docs";
         push::get_push_preferences,
         push::set_push_preferences,
         push::list_undelivered,
+        coupons::list_available,
+        coupons::claim,
+        coupons::list_coupons,
+        coupons::create_code,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -68,6 +72,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "content", description = "Stage content and articles"),
         (name = "subscriptions", description = "Subscribe-message consents and allowances"),
         (name = "push", description = "Reminder preferences, quiet hours, and messages no channel could carry"),
+        (name = "coupons", description = "Partner merchants' coupons: claim, your coupons, redemption codes"),
     )
 )]
 pub struct MpApiDoc;

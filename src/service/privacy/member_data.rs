@@ -6,11 +6,14 @@
 //! the doses this member recorded there stay too, no longer attributed to anyone. The
 //! official-account follower row is the account's own record of a WeChat follow (the user
 //! leaves it by unfollowing), so it stays, with nothing left that points to the member.
+//! Coupons stay for the merchants' settlement (their amounts, redemptions and lines), no longer
+//! linked to the member; their redemption codes and per-member claim counters go.
 
 use chrono::{DateTime, Utc};
 use entity::{
-    babies, baby_caregivers, baby_invites, doses, members as member_rows, privacy_consents,
-    subscription_allowances, subscription_events,
+    babies, baby_caregivers, baby_invites, coupon_codes, coupon_member_claims, coupon_templates,
+    coupons, doses, members as member_rows, privacy_consents, subscription_allowances,
+    subscription_events,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -50,6 +53,22 @@ pub struct MemberExport {
     pub babies: Vec<BabyExport>,
     pub subscription_allowances: Vec<Allowance>,
     pub subscription_ledger: Vec<LedgerEntry>,
+    /// Coupons you claimed or were granted.
+    pub coupons: Vec<CouponExport>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CouponExport {
+    pub id: i64,
+    pub template_id: i32,
+    pub title: String,
+    pub merchant_id: Option<i32>,
+    /// `unused` or `used`.
+    pub status: String,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub claimed_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
 }
 
 /// Rows removed by an erasure, table by table.
@@ -73,6 +92,10 @@ pub struct ErasureCounts {
     pub doses_unattributed: u64,
     /// Invites of others' babies you accepted: kept for them, no longer naming you.
     pub invites_unattributed: u64,
+    /// Your coupons: kept for the merchants' settlement, no longer linked to you.
+    pub coupons_unattributed: u64,
+    /// Your coupons' redemption codes.
+    pub coupon_codes: u64,
 }
 
 pub async fn export(
@@ -113,7 +136,40 @@ pub async fn export(
         babies,
         subscription_allowances: subscriptions::allowances(db, member_id).await?.allowances,
         subscription_ledger: subscriptions::ledger(db, member_id).await?,
+        coupons: coupons_of(db, member_id).await?,
     })
+}
+
+async fn coupons_of(
+    db: &DatabaseConnection,
+    member_id: i32,
+) -> Result<Vec<CouponExport>, AppError> {
+    let rows = coupons::Entity::find()
+        .filter(coupons::Column::MemberId.eq(member_id))
+        .order_by_asc(coupons::Column::Id)
+        .all(db)
+        .await?;
+    let titles: std::collections::BTreeMap<i32, String> = coupon_templates::Entity::find()
+        .filter(coupon_templates::Column::Id.is_in(rows.iter().map(|c| c.template_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.title))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|c| CouponExport {
+            title: titles.get(&c.template_id).cloned().unwrap_or_default(),
+            id: c.id,
+            template_id: c.template_id,
+            merchant_id: c.merchant_id,
+            status: c.status,
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+            claimed_at: c.claimed_at,
+            used_at: c.used_at,
+        })
+        .collect())
 }
 
 /// Erases the member and what is theirs, in one transaction, and says how much went.
@@ -181,6 +237,32 @@ pub async fn erase(
         .exec(&txn)
         .await?
         .rows_affected;
+    let coupon_ids: Vec<i64> = coupons::Entity::find()
+        .filter(coupons::Column::MemberId.eq(member_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let coupon_codes = if coupon_ids.is_empty() {
+        0
+    } else {
+        coupon_codes::Entity::delete_many()
+            .filter(coupon_codes::Column::CouponId.is_in(coupon_ids))
+            .exec(&txn)
+            .await?
+            .rows_affected
+    };
+    coupon_member_claims::Entity::delete_many()
+        .filter(coupon_member_claims::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?;
+    let coupons_unattributed = coupons::Entity::update_many()
+        .col_expr(coupons::Column::MemberId, Expr::value(Option::<i32>::None))
+        .filter(coupons::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
     let members = member_rows::Entity::delete_by_id(member_id)
         .exec(&txn)
         .await?
@@ -199,5 +281,7 @@ pub async fn erase(
         subscription_allowances,
         doses_unattributed,
         invites_unattributed,
+        coupons_unattributed,
+        coupon_codes,
     })
 }

@@ -131,6 +131,8 @@ fn valid_body(method: &str, path: &str) -> Value {
         }
         ("put", "/api/v1/babies/{baby_id}/opt-ins") => json!({"vaccines": []}),
         ("post", "/api/v1/subscriptions/consents") => json!({"results": {"t1": "accept"}}),
+        ("post", "/api/v1/coupons/claims") => json!({"template_id": 1, "request_id": "r1"}),
+        ("post", "/api/v1/coupons/{coupon_id}/code") => json!({}),
         _ => panic!("give {method} {path} a valid body here"),
     }
 }
@@ -145,7 +147,8 @@ async fn refused_at_every_member_route(mp: &MpApp, token: &str, baby: i64) -> us
             .replace("{baby_id}", &baby.to_string())
             .replace("{dose_id}", "1")
             .replace("{member_id}", "1")
-            .replace("{article_id}", "1");
+            .replace("{article_id}", "1")
+            .replace("{coupon_id}", "1");
         for (method, operation) in item.as_object().unwrap() {
             if operation.get("security").is_none() {
                 continue;
@@ -221,13 +224,15 @@ async fn erasure_removes_the_member_and_their_babies_but_not_other_families() {
             "subscription_events": 3,
             "subscription_allowances": 1,
             "doses_unattributed": 1,
-            "invites_unattributed": 1
+            "invites_unattributed": 1,
+            "coupons_unattributed": 0,
+            "coupon_codes": 0
         })
     );
 
     // The token now names no one, at every route of the member's door.
     let refused = refused_at_every_member_route(&mp, &f.leaving.token, f.own_baby).await;
-    assert_eq!(refused, 29);
+    assert_eq!(refused, 33);
 
     // The other family keeps its baby and both of its doses; the erased baby is gone for them.
     let (s, b) = mp
