@@ -82,13 +82,16 @@ fn main() -> anyhow::Result<()> {
         args.database_url.as_deref(),
         async move |db| seed(db, members_n, stock).await,
         async |db| {
-            let claimed = coupons::Entity::find().count(db).await?;
-            let used = coupons::Entity::find()
-                .filter(coupons::Column::Status.eq("used"))
-                .count(db)
-                .await?;
-            let redemptions = coupon_redemptions::Entity::find().count(db).await?;
-            Ok((claimed, used, redemptions))
+            // A pooled PostgreSQL connection opened on a worker's runtime dies with the
+            // workers; the pool opens a fresh one on the retry.
+            let mut last = None;
+            for _ in 0..3 {
+                match stored(db).await {
+                    Ok(counts) => return Ok(counts),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(last.map_or_else(|| anyhow::anyhow!("no attempt"), anyhow::Error::from))
         },
     )?;
     let report = client_rt.block_on(drive(&server.address, &args, &seeded));
@@ -114,6 +117,17 @@ fn main() -> anyhow::Result<()> {
         bail!("some requests failed");
     }
     Ok(())
+}
+
+/// Coupons stored, coupons used, redemptions.
+async fn stored(db: &DatabaseConnection) -> Result<(u64, u64, u64), sea_orm::DbErr> {
+    let claimed = coupons::Entity::find().count(db).await?;
+    let used = coupons::Entity::find()
+        .filter(coupons::Column::Status.eq("used"))
+        .count(db)
+        .await?;
+    let redemptions = coupon_redemptions::Entity::find().count(db).await?;
+    Ok((claimed, used, redemptions))
 }
 
 async fn seed(db: &DatabaseConnection, count: usize, stock: usize) -> anyhow::Result<Seeded> {
