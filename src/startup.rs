@@ -186,6 +186,12 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
     } else {
         None
     };
+    // "Your coupon expires in three days", through the same outbox.
+    let _coupons = state
+        .settings
+        .push
+        .enabled
+        .then(|| crate::jobs::coupons::spawn(&state, std::time::Duration::from_secs(3600)));
     let (stop_profiles, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(official_account) = state.official_account.clone() {
         actix_web::rt::spawn(crate::jobs::follower_profiles::run(

@@ -1,4 +1,4 @@
-//! A merchant's store (a counter where coupons are redeemed), minimal for now.
+//! A merchant's store: a counter where coupons are redeemed.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,6 +9,8 @@ pub struct Model {
     pub merchant_id: i32,
     pub name: String,
     pub created_at: DateTimeUtc,
+    pub address: String,
+    pub city: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,5 @@
 //! Pure rules and value types: no database, no clock, no actix.
+pub mod coupons;
 pub mod membership;
 pub mod points;
 pub mod push;

@@ -1,4 +1,5 @@
 //! Background workers.
+pub mod coupons;
 pub mod follower_profiles;
 pub mod payments;
 pub mod push;

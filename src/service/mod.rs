@@ -5,9 +5,11 @@
 //! - `care` → `audience` (consent), `messaging` (the outbox rows a schedule change narrows)
 //! - `messaging` → `audience` (followers, members)
 //! - `push` → `care` (schedules), `messaging` (outbox, subscribe allowances)
-//! - `privacy` → `audience`, `care`, `messaging`, `commerce` (export and erasure span them)
-//! - `staff` → `privacy` (support's read of a member)
-//! - `commerce` → `messaging` (membership's renewal reminders)
+//! - `privacy` → `audience`, `care`, `messaging`, `commerce` (export and erasure span them),
+//!   `staff` (the audit row of support's read of a member)
+//! - `commerce` → `messaging` (the outbox: coupon messages, renewal reminders), `staff` (audit,
+//!   merchant staff accounts)
+//! - `staff` → none
 //! - `audience` → none; `support` (shared helpers) → none
 //!
 //! Every change of a balance goes through [`ledger`].

@@ -1,9 +1,10 @@
 //! Integration tests: the real app over HTTP on a fresh database per test (SQLite, or PostgreSQL
 //! when TEST_DATABASE_URL is set) and, where WeChat is involved, a fake WeChat on loopback.
 //! Folders mirror the doors (`mp`, `wechat`, `admin`, `merchant`) and the command line (`cli`);
-//! `push` is the engine.
+//! `push` is the engine; `coupons` spans three doors.
 mod admin;
 mod cli;
+mod coupons;
 mod helpers;
 mod layout;
 mod merchant;

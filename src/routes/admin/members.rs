@@ -7,7 +7,7 @@ use crate::domain::staff::OperatorRole;
 use crate::error::AppError;
 use crate::routes::contract::ApiErrorBody;
 use crate::service::privacy::member_data::MemberExport;
-use crate::service::staff::members;
+use crate::service::privacy::support_read as members;
 use crate::state::AppState;
 
 /// A member's data (admin, support)

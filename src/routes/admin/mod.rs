@@ -1,10 +1,13 @@
 //! The operators' door, `/admin/v1/...`: thin handlers over `service::staff`, authenticated by
 //! the [`crate::auth::Operator`] extractor, described by the OpenAPI contract in [`spec`].
 pub mod auth;
+pub mod coupons;
 pub mod members;
 pub mod membership;
+pub mod merchants;
 pub mod operators;
 pub mod pay_orders;
+pub mod settlements;
 pub mod spec;
 
 use actix_web::{Resource, web};
@@ -44,6 +47,68 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/admin/v1/pay-orders/{order_id}/refunds")
                 .route(web::post().to(pay_orders::refund_pay_order)),
+            resource("/admin/v1/merchants")
+                .route(web::get().to(merchants::list_merchants))
+                .route(web::post().to(merchants::create_merchant)),
+        )
+        .service(
+            resource("/admin/v1/merchants/{merchant_id}/status")
+                .route(web::post().to(merchants::set_merchant_status)),
+        )
+        .service(
+            resource("/admin/v1/merchants/{merchant_id}/stores")
+                .route(web::get().to(merchants::list_stores))
+                .route(web::post().to(merchants::create_store)),
+        )
+        .service(
+            resource("/admin/v1/merchants/{merchant_id}/staff")
+                .route(web::post().to(merchants::create_staff)),
+        )
+        .service(
+            resource("/admin/v1/coupon-templates")
+                .route(web::get().to(coupons::list_templates))
+                .route(web::post().to(coupons::create_template)),
+        )
+        .service(
+            resource("/admin/v1/coupon-templates/{template_id}/approve")
+                .route(web::post().to(coupons::approve_template)),
+        )
+        .service(
+            resource("/admin/v1/coupon-templates/{template_id}/reject")
+                .route(web::post().to(coupons::reject_template)),
+        )
+        .service(
+            resource("/admin/v1/coupon-templates/{template_id}/pause")
+                .route(web::post().to(coupons::pause_template)),
+        )
+        .service(
+            resource("/admin/v1/coupon-templates/{template_id}/resume")
+                .route(web::post().to(coupons::resume_template)),
+        )
+        .service(
+            resource("/admin/v1/coupon-templates/{template_id}/end")
+                .route(web::post().to(coupons::end_template)),
+        )
+        .service(
+            resource("/admin/v1/coupon-templates/{template_id}/stock")
+                .route(web::post().to(coupons::change_stock)),
+        )
+        .service(
+            resource("/admin/v1/coupon-templates/{template_id}/grants")
+                .route(web::post().to(coupons::grant)),
+        )
+        .service(
+            resource("/admin/v1/settlements").route(web::get().to(settlements::list_statements)),
+        )
+        .service(
+            resource("/admin/v1/settlements/lines").route(web::get().to(settlements::list_lines)),
+        )
+        .service(
+            resource("/admin/v1/settlements/close").route(web::post().to(settlements::close_month)),
+        )
+        .service(
+            resource("/admin/v1/settlements/adjustments")
+                .route(web::post().to(settlements::create_adjustment)),
         )
         .service(resource(spec::SPEC_URL).route(web::get().to(spec::serve)));
 }

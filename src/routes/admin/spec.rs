@@ -7,7 +7,9 @@ use std::sync::LazyLock;
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{auth, members, membership, operators, pay_orders};
+use super::{
+    auth, coupons, members, membership, merchants, operators, pay_orders, settlements,
+};
 use crate::error::Doors;
 use crate::routes::contract::{ApiErrorBody, DoorContract};
 
@@ -32,6 +34,25 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         membership::get_member_membership,
         pay_orders::get_pay_order,
         pay_orders::refund_pay_order,
+        merchants::create_merchant,
+        merchants::list_merchants,
+        merchants::set_merchant_status,
+        merchants::create_store,
+        merchants::list_stores,
+        merchants::create_staff,
+        coupons::create_template,
+        coupons::list_templates,
+        coupons::approve_template,
+        coupons::reject_template,
+        coupons::pause_template,
+        coupons::resume_template,
+        coupons::end_template,
+        coupons::change_stock,
+        coupons::grant,
+        settlements::list_statements,
+        settlements::list_lines,
+        settlements::close_month,
+        settlements::create_adjustment,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -40,6 +61,9 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         (name = "operators", description = "Operator accounts (admins)"),
         (name = "members", description = "Members' data, for support (audited)"),
         (name = "membership", description = "Paid memberships, payment orders and refunds"),
+        (name = "merchants", description = "Partner merchants, their stores and staff"),
+        (name = "coupons", description = "Coupon templates: approval, stock, grants"),
+        (name = "settlements", description = "Monthly statements per merchant"),
     )
 )]
 pub struct AdminApiDoc;

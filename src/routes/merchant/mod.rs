@@ -2,6 +2,9 @@
 //! authenticated by the [`crate::auth::MerchantStaff`] extractor, described by the OpenAPI
 //! contract in [`spec`].
 pub mod auth;
+pub mod coupons;
+pub mod redemptions;
+pub mod reports;
 pub mod spec;
 
 use actix_web::{Resource, web};
@@ -11,6 +14,38 @@ pub use spec::MerchantApiDoc;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/merchant/v1/auth/login").route(web::post().to(auth::login)))
         .service(resource("/merchant/v1/me").route(web::get().to(auth::get_me)))
+        .service(
+            resource("/merchant/v1/coupon-templates")
+                .route(web::get().to(coupons::list_templates))
+                .route(web::post().to(coupons::create_template)),
+        )
+        .service(
+            resource("/merchant/v1/coupon-templates/{template_id}")
+                .route(web::get().to(coupons::get_template)),
+        )
+        .service(
+            resource("/merchant/v1/coupon-templates/{template_id}/submit")
+                .route(web::post().to(coupons::submit_template)),
+        )
+        .service(
+            resource("/merchant/v1/coupon-templates/{template_id}/pause")
+                .route(web::post().to(coupons::pause_template)),
+        )
+        .service(
+            resource("/merchant/v1/coupon-templates/{template_id}/resume")
+                .route(web::post().to(coupons::resume_template)),
+        )
+        .service(
+            resource("/merchant/v1/coupon-templates/{template_id}/end")
+                .route(web::post().to(coupons::end_template)),
+        )
+        .service(
+            resource("/merchant/v1/redemptions/preview")
+                .route(web::post().to(redemptions::preview)),
+        )
+        .service(resource("/merchant/v1/redemptions").route(web::post().to(redemptions::redeem)))
+        .service(resource("/merchant/v1/reports").route(web::get().to(reports::get_report)))
+        .service(resource("/merchant/v1/reports.csv").route(web::get().to(reports::get_report_csv)))
         .service(resource(spec::SPEC_URL).route(web::get().to(spec::serve)));
 }
 

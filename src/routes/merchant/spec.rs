@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::auth;
+use super::{auth, coupons, redemptions, reports};
 use crate::error::Doors;
 use crate::routes::contract::{ApiErrorBody, DoorContract};
 
@@ -21,10 +21,29 @@ pub const SPEC_URL: &str = "/merchant/v1/openapi.json";
         version = "1.0.0",
         description = "The `/merchant/v1` door of babyvax, used by partner merchants' staff (owners and clerks).\n\nEvery route but `POST /merchant/v1/auth/login` needs `Authorization: Bearer <token>` from that login (12 hours). A disabled account's tokens answer 401 `account_disabled` at once. Errors are `{\"code\", \"message\"}` with a stable `code` (listed in the `ApiErrorBody` schema); times are UTC (RFC 3339). Generated from the code: do not edit by hand.",
     ),
-    paths(auth::login, auth::get_me),
+    paths(
+        auth::login,
+        auth::get_me,
+        coupons::create_template,
+        coupons::list_templates,
+        coupons::get_template,
+        coupons::submit_template,
+        coupons::pause_template,
+        coupons::resume_template,
+        coupons::end_template,
+        redemptions::preview,
+        redemptions::redeem,
+        reports::get_report,
+        reports::get_report_csv,
+    ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
-    tags((name = "auth", description = "Login and your account")),
+    tags(
+        (name = "auth", description = "Login and your account"),
+        (name = "coupons", description = "Your coupon templates (owners)"),
+        (name = "redemptions", description = "The counter: preview and redeem parents' codes"),
+        (name = "reports", description = "Claims, redemptions, face value and commission"),
+    ),
 )]
 pub struct MerchantApiDoc;
 

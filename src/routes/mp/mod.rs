@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod babies;
 pub mod content;
+pub mod coupons;
 pub mod me;
 pub mod membership;
 pub mod pay_orders;
@@ -100,6 +101,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/api/v1/subscriptions/consents")
                 .route(web::post().to(subscriptions::report_consents)),
+        )
+        .service(
+            resource("/api/v1/coupons/available").route(web::get().to(coupons::list_available)),
+        )
+        .service(resource("/api/v1/coupons/claims").route(web::post().to(coupons::claim)))
+        .service(resource("/api/v1/coupons").route(web::get().to(coupons::list_coupons)))
+        .service(
+            resource("/api/v1/coupons/{coupon_id}/code")
+                .route(web::post().to(coupons::create_code)),
         );
     spec::configure(cfg);
 }

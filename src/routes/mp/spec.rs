@@ -9,7 +9,9 @@ use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{auth, babies, content, me, membership, pay_orders, push, subscriptions, vaccinations};
+use super::{
+    auth, babies, content, coupons, me, membership, pay_orders, push, subscriptions, vaccinations,
+};
 use crate::error::Doors;
 pub use crate::routes::contract::ApiErrorBody;
 use crate::routes::contract::DoorContract;
@@ -60,6 +62,10 @@ pub const DOCS_PATH: &str = "/docs";
         membership::get_membership,
         membership::create_order,
         pay_orders::get_pay_order,
+        coupons::list_available,
+        coupons::claim,
+        coupons::list_coupons,
+        coupons::create_code,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -73,6 +79,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "subscriptions", description = "Subscribe-message consents and allowances"),
         (name = "push", description = "Reminder preferences, quiet hours, and messages no channel could carry"),
         (name = "membership", description = "Paid membership: plans, your membership, orders paid with WeChat Pay"),
+        (name = "coupons", description = "Partner merchants' coupons: claim, your coupons, redemption codes"),
     )
 )]
 pub struct MpApiDoc;

@@ -8,11 +8,14 @@
 //! leaves it by unfollowing), so it stays, with nothing left that points to the member.
 //! Payment orders and membership periods are money records: their amounts stay for the
 //! accounts, with the link to the member (and the openid) cut.
+//! Coupons stay for the merchants' settlement (their amounts, redemptions and lines), no longer
+//! linked to the member; their redemption codes and per-member claim counters go.
 
 use chrono::{DateTime, Utc};
 use entity::{
-    babies, baby_caregivers, baby_invites, doses, members as member_rows, privacy_consents,
-    subscription_allowances, subscription_events,
+    babies, baby_caregivers, baby_invites, coupon_codes, coupon_member_claims, coupon_templates,
+    coupons, doses, members as member_rows, privacy_consents, subscription_allowances,
+    subscription_events,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -58,6 +61,22 @@ pub struct MemberExport {
     pub pay_orders: Vec<OrderView>,
     /// Your membership periods.
     pub membership_periods: Vec<PeriodView>,
+    /// Coupons you claimed or were granted.
+    pub coupons: Vec<CouponExport>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CouponExport {
+    pub id: i64,
+    pub template_id: i32,
+    pub title: String,
+    pub merchant_id: Option<i32>,
+    /// `unused` or `used`.
+    pub status: String,
+    pub valid_from: DateTime<Utc>,
+    pub valid_until: DateTime<Utc>,
+    pub claimed_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
 }
 
 /// Rows removed by an erasure, table by table.
@@ -85,6 +104,10 @@ pub struct ErasureCounts {
     pub pay_orders_unattributed: u64,
     /// Membership periods: kept for the accounts, no longer linked to you.
     pub membership_periods_unattributed: u64,
+    /// Your coupons: kept for the merchants' settlement, no longer linked to you.
+    pub coupons_unattributed: u64,
+    /// Your coupons' redemption codes.
+    pub coupon_codes: u64,
 }
 
 pub async fn export(
@@ -135,7 +158,40 @@ pub async fn export(
             .iter()
             .map(PeriodView::from)
             .collect(),
+        coupons: coupons_of(db, member_id).await?,
     })
+}
+
+async fn coupons_of(
+    db: &DatabaseConnection,
+    member_id: i32,
+) -> Result<Vec<CouponExport>, AppError> {
+    let rows = coupons::Entity::find()
+        .filter(coupons::Column::MemberId.eq(member_id))
+        .order_by_asc(coupons::Column::Id)
+        .all(db)
+        .await?;
+    let titles: std::collections::BTreeMap<i32, String> = coupon_templates::Entity::find()
+        .filter(coupon_templates::Column::Id.is_in(rows.iter().map(|c| c.template_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.title))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|c| CouponExport {
+            title: titles.get(&c.template_id).cloned().unwrap_or_default(),
+            id: c.id,
+            template_id: c.template_id,
+            merchant_id: c.merchant_id,
+            status: c.status,
+            valid_from: c.valid_from,
+            valid_until: c.valid_until,
+            claimed_at: c.claimed_at,
+            used_at: c.used_at,
+        })
+        .collect())
 }
 
 /// Erases the member and what is theirs, in one transaction, and says how much went.
@@ -225,6 +281,32 @@ pub async fn erase(
         .exec(&txn)
         .await?
         .rows_affected;
+    let coupon_ids: Vec<i64> = coupons::Entity::find()
+        .filter(coupons::Column::MemberId.eq(member_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let coupon_codes = if coupon_ids.is_empty() {
+        0
+    } else {
+        coupon_codes::Entity::delete_many()
+            .filter(coupon_codes::Column::CouponId.is_in(coupon_ids))
+            .exec(&txn)
+            .await?
+            .rows_affected
+    };
+    coupon_member_claims::Entity::delete_many()
+        .filter(coupon_member_claims::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?;
+    let coupons_unattributed = coupons::Entity::update_many()
+        .col_expr(coupons::Column::MemberId, Expr::value(Option::<i32>::None))
+        .filter(coupons::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
     let members = member_rows::Entity::delete_by_id(member_id)
         .exec(&txn)
         .await?
@@ -245,5 +327,7 @@ pub async fn erase(
         invites_unattributed,
         pay_orders_unattributed,
         membership_periods_unattributed,
+        coupons_unattributed,
+        coupon_codes,
     })
 }

@@ -1,13 +1,12 @@
 //! Staff accounts: operators of the `/admin/v1` door and merchant staff of the `/merchant/v1`
-//! door. Accounts (with argon2id password hashes), login with lockout, the audit log of what
-//! staff do, and staff's audited reads of members' data.
+//! door. Accounts (with argon2id password hashes), login with lockout, and the audit log of what
+//! staff do (staff's audited reads of members' data are `privacy::support_read`).
 //!
 //! Every write by a staff member writes its audit row in the same transaction as the write; a
 //! read of a member's data writes its row before the data is answered.
 pub mod accounts;
 pub mod audit;
 pub mod login;
-pub mod members;
 mod password;
 
 pub use password::warm_up;

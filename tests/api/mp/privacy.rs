@@ -132,6 +132,8 @@ fn valid_body(method: &str, path: &str) -> Value {
         ("put", "/api/v1/babies/{baby_id}/opt-ins") => json!({"vaccines": []}),
         ("post", "/api/v1/subscriptions/consents") => json!({"results": {"t1": "accept"}}),
         ("post", "/api/v1/membership/orders") => json!({"plan_id": "basic_1m", "request_id": "r"}),
+        ("post", "/api/v1/coupons/claims") => json!({"template_id": 1, "request_id": "r1"}),
+        ("post", "/api/v1/coupons/{coupon_id}/code") => json!({}),
         _ => panic!("give {method} {path} a valid body here"),
     }
 }
@@ -147,7 +149,8 @@ async fn refused_at_every_member_route(mp: &MpApp, token: &str, baby: i64) -> us
             .replace("{dose_id}", "1")
             .replace("{member_id}", "1")
             .replace("{article_id}", "1")
-            .replace("{order_id}", "1");
+            .replace("{order_id}", "1")
+            .replace("{coupon_id}", "1");
         for (method, operation) in item.as_object().unwrap() {
             if operation.get("security").is_none() {
                 continue;
@@ -225,7 +228,9 @@ async fn erasure_removes_the_member_and_their_babies_but_not_other_families() {
             "doses_unattributed": 1,
             "invites_unattributed": 1,
             "pay_orders_unattributed": 0,
-            "membership_periods_unattributed": 0
+            "membership_periods_unattributed": 0,
+            "coupons_unattributed": 0,
+            "coupon_codes": 0
         })
     );
 
