@@ -81,6 +81,11 @@ pub struct RawSettings {
     pub push_quota_pause_secs: u64,
     /// JSON text, or a table in babyvax.toml; see `domain::push::templates`.
     pub push_templates: Option<serde_json::Value>,
+    // ---- points ----
+    /// Credits expire at the end of the month this many months after they were earned.
+    pub points_expiry_months: u32,
+    /// `serve` runs the daily points expiry job.
+    pub points_expiry_enabled: bool,
 }
 
 impl Default for RawSettings {
@@ -116,6 +121,8 @@ impl Default for RawSettings {
             push_retry_max_secs: 300,
             push_quota_pause_secs: 3600,
             push_templates: None,
+            points_expiry_months: crate::domain::points::DEFAULT_EXPIRY_MONTHS,
+            points_expiry_enabled: true,
         }
     }
 }
@@ -157,6 +164,9 @@ pub struct Settings {
     pub callback_reply_budget_ms: u64,
     pub log_format: LogFormat,
     pub push: PushSettings,
+    /// `BABYVAX_POINTS_EXPIRY_MONTHS`, 1-120.
+    pub points_expiry_months: u32,
+    pub points_expiry_enabled: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -252,8 +262,17 @@ impl RawSettings {
                 reason: "must be between 100 and 4800: WeChat gives up after 5 seconds".into(),
             });
         }
+        let points_expiry_months = crate::domain::points::validate_expiry_months(
+            self.points_expiry_months,
+        )
+        .map_err(|e| ConfigError::Invalid {
+            key: "BABYVAX_POINTS_EXPIRY_MONTHS",
+            reason: e.to_string(),
+        })?;
         Ok(Settings {
             push,
+            points_expiry_months,
+            points_expiry_enabled: self.points_expiry_enabled,
             database_url: self.database_url,
             bind,
             callback,

@@ -81,6 +81,8 @@ pub fn build_state(
     clock: SharedClock,
 ) -> anyhow::Result<AppState> {
     let jwt = Arc::new(JwtKeys::from_setting(settings.jwt_secret.as_ref()));
+    crate::service::points::set_expiry_months(settings.points_expiry_months)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let WechatClients {
         official_account,
         mini_program,
@@ -176,6 +178,12 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
     // Planner and sender run beside the server; BABYVAX_PUSH_ENABLED=false leaves them out.
     let _push = if state.settings.push.enabled {
         Some(crate::jobs::push::spawn(&state)?)
+    } else {
+        None
+    };
+    // The daily points expiry; BABYVAX_POINTS_EXPIRY_ENABLED=false leaves it out.
+    let _points = if state.settings.points_expiry_enabled {
+        Some(crate::jobs::points::spawn(&state))
     } else {
         None
     };

@@ -1,3 +1,4 @@
 //! Background workers.
 pub mod follower_profiles;
+pub mod points;
 pub mod push;

@@ -6,7 +6,11 @@
 //! - `messaging` → `audience` (followers, members)
 //! - `push` → `care` (schedules), `messaging` (outbox, subscribe allowances)
 //! - `privacy` → `audience`, `care`, `messaging` (export and erasure span them)
-//! - `staff` → `privacy` (support's read of a member)
+//! - `staff` → `privacy` (support's read of a member), `audience`, `points` (operators'
+//!   adjustments and points data, audited)
+//! - `points` → none (its callers credit and spend where the action happens: `care`,
+//!   `messaging`, and `commerce` to come)
+//! - `care` → `points`, `messaging` → `points`, `privacy` → `points`
 //! - `audience` → none; `support` (shared helpers) → none
 //!
 //! Every change of a balance goes through [`ledger`].
@@ -14,6 +18,7 @@ pub mod audience;
 pub mod care;
 pub mod ledger;
 pub mod messaging;
+pub mod points;
 pub mod privacy;
 pub mod push;
 pub mod staff;

@@ -1,13 +1,14 @@
 //! Integration tests: the real app over HTTP on a fresh database per test (SQLite, or PostgreSQL
 //! when TEST_DATABASE_URL is set) and, where WeChat is involved, a fake WeChat on loopback.
 //! Folders mirror the doors (`mp`, `wechat`, `admin`, `merchant`) and the command line (`cli`);
-//! `push` is the engine.
+//! `push` is the engine; `points` spans both doors' points routes, the service and its job.
 mod admin;
 mod cli;
 mod helpers;
 mod layout;
 mod merchant;
 mod mp;
+mod points;
 mod push;
 mod service;
 mod wechat;

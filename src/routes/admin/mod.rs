@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod members;
 pub mod operators;
+pub mod points;
 pub mod spec;
 
 use actix_web::{Resource, web};
@@ -27,6 +28,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/admin/v1/members/{member_id}").route(web::get().to(members::get_member)),
+        )
+        .service(
+            resource("/admin/v1/points/earning-rules")
+                .route(web::get().to(points::get_rules))
+                .route(web::put().to(points::put_rules)),
+        )
+        .service(
+            resource("/admin/v1/points/levels")
+                .route(web::get().to(points::get_levels))
+                .route(web::put().to(points::put_levels)),
+        )
+        .service(
+            resource("/admin/v1/points/campaigns")
+                .route(web::get().to(points::list_campaigns))
+                .route(web::post().to(points::create_campaign)),
+        )
+        .service(
+            resource("/admin/v1/points/campaigns/{campaign_id}/end")
+                .route(web::post().to(points::end_campaign)),
+        )
+        .service(
+            resource("/admin/v1/members/{member_id}/points/ledger")
+                .route(web::get().to(points::member_ledger)),
+        )
+        .service(
+            resource("/admin/v1/members/{member_id}/points")
+                .route(web::post().to(points::adjust_points)),
         )
         .service(resource(spec::SPEC_URL).route(web::get().to(spec::serve)));
 }

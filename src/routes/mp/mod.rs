@@ -4,6 +4,7 @@ pub mod auth;
 pub mod babies;
 pub mod content;
 pub mod me;
+pub mod points;
 pub mod push;
 pub mod spec;
 pub mod subscriptions;
@@ -89,6 +90,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/api/v1/subscriptions/consents")
                 .route(web::post().to(subscriptions::report_consents)),
-        );
+        )
+        .service(resource("/api/v1/points").route(web::get().to(points::get_points)))
+        .service(resource("/api/v1/points/ledger").route(web::get().to(points::get_ledger)))
+        .service(resource("/api/v1/points/check-ins").route(web::post().to(points::check_in)))
+        .service(resource("/api/v1/points/tasks").route(web::get().to(points::get_tasks)));
     spec::configure(cfg);
 }

@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use super::{auth, babies, content, me, push, subscriptions, vaccinations};
+use super::{auth, babies, content, me, points, push, subscriptions, vaccinations};
 use crate::error::Doors;
 pub use crate::routes::contract::ApiErrorBody;
 use crate::routes::contract::DoorContract;
@@ -23,7 +23,7 @@ pub const DOCS_PATH: &str = "/docs";
     info(
         title = "babyvax mini-program API",
         version = "1.0.0",
-        description = "The `/api/v1` door of babyvax, used by the WeChat mini-program: login, members, babies shared by families, doses, the vaccination schedule, stage content and subscribe-message allowances.\n\nEvery route but `POST /api/v1/auth/login` needs `Authorization: Bearer <token>` from that login. Errors are `{\"code\", \"message\"}` with a stable `code` (listed in the `ApiErrorBody` schema). Calendar dates are `YYYY-MM-DD` in Asia/Shanghai; times are UTC (RFC 3339). Generated from the code: do not edit by hand.",
+        description = "The `/api/v1` door of babyvax, used by the WeChat mini-program: login, members, babies shared by families, doses, the vaccination schedule, stage content, subscribe-message allowances and points.\n\nEvery route but `POST /api/v1/auth/login` needs `Authorization: Bearer <token>` from that login. Errors are `{\"code\", \"message\"}` with a stable `code` (listed in the `ApiErrorBody` schema). Calendar dates are `YYYY-MM-DD` in Asia/Shanghai; times are UTC (RFC 3339). Generated from the code: do not edit by hand.",
     ),
     paths(
         auth::login,
@@ -56,6 +56,10 @@ pub const DOCS_PATH: &str = "/docs";
         push::get_push_preferences,
         push::set_push_preferences,
         push::list_undelivered,
+        points::get_points,
+        points::get_ledger,
+        points::check_in,
+        points::get_tasks,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -68,6 +72,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "content", description = "Stage content and articles"),
         (name = "subscriptions", description = "Subscribe-message consents and allowances"),
         (name = "push", description = "Reminder preferences, quiet hours, and messages no channel could carry"),
+        (name = "points", description = "Points, growth and levels: balance, ledger, daily check-in, tasks"),
     )
 )]
 pub struct MpApiDoc;

@@ -6,11 +6,14 @@
 //! the doses this member recorded there stay too, no longer attributed to anyone. The
 //! official-account follower row is the account's own record of a WeChat follow (the user
 //! leaves it by unfollowing), so it stays, with nothing left that points to the member.
+//! Points: the account, its lots and the check-ins go; the ledger's rows stay for accounting
+//! (a liability that was once owed), no longer linked to the member.
 
 use chrono::{DateTime, Utc};
 use entity::{
-    babies, baby_caregivers, baby_invites, doses, members as member_rows, privacy_consents,
-    subscription_allowances, subscription_events,
+    babies, baby_caregivers, baby_invites, doses, members as member_rows, points_accounts,
+    points_check_ins, points_ledger, points_lots, privacy_consents, subscription_allowances,
+    subscription_events,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -27,6 +30,9 @@ use crate::service::care::babies::{self as baby_service, BabyView};
 use crate::service::care::caregivers::{self, CaregiverView, InviteView};
 use crate::service::care::doses::{self as dose_service, DoseView};
 use crate::service::messaging::subscriptions::{self, Allowance, LedgerEntry};
+use crate::service::points::views::{
+    self as points_views, LedgerEntry as PointsEntry, PointsSummary,
+};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BabyExport {
@@ -50,6 +56,10 @@ pub struct MemberExport {
     pub babies: Vec<BabyExport>,
     pub subscription_allowances: Vec<Allowance>,
     pub subscription_ledger: Vec<LedgerEntry>,
+    /// Your points balance, growth and level.
+    pub points: PointsSummary,
+    /// Every move of your points, oldest first.
+    pub points_ledger: Vec<PointsEntry>,
 }
 
 /// Rows removed by an erasure, table by table.
@@ -69,6 +79,10 @@ pub struct ErasureCounts {
     pub invites: u64,
     pub subscription_events: u64,
     pub subscription_allowances: u64,
+    /// Your points account, its lots and your check-ins.
+    pub points_records: u64,
+    /// Points ledger rows: their amounts kept for accounting, no longer linked to you.
+    pub points_ledger_unlinked: u64,
     /// Doses you recorded on babies others own: kept for them, no longer attributed to you.
     pub doses_unattributed: u64,
     /// Invites of others' babies you accepted: kept for them, no longer naming you.
@@ -113,6 +127,9 @@ pub async fn export(
         babies,
         subscription_allowances: subscriptions::allowances(db, member_id).await?.allowances,
         subscription_ledger: subscriptions::ledger(db, member_id).await?,
+        points: points_views::summary(db, member_id, crate::domain::time::shanghai_date(now))
+            .await?,
+        points_ledger: points_views::whole_ledger(db, member_id).await?,
     })
 }
 
@@ -181,6 +198,32 @@ pub async fn erase(
         .exec(&txn)
         .await?
         .rows_affected;
+    // Points: the ledger's amounts stay for accounting, cut from the member; the balance, its
+    // lots and the check-ins go.
+    let points_ledger_unlinked = points_ledger::Entity::update_many()
+        .col_expr(
+            points_ledger::Column::MemberId,
+            Expr::value(Option::<i32>::None),
+        )
+        .filter(points_ledger::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let mut points_records = points_lots::Entity::delete_many()
+        .filter(points_lots::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    points_records += points_check_ins::Entity::delete_many()
+        .filter(points_check_ins::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    points_records += points_accounts::Entity::delete_many()
+        .filter(points_accounts::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
     let members = member_rows::Entity::delete_by_id(member_id)
         .exec(&txn)
         .await?
@@ -197,6 +240,8 @@ pub async fn erase(
         invites: deleted.invites,
         subscription_events,
         subscription_allowances,
+        points_records,
+        points_ledger_unlinked,
         doses_unattributed,
         invites_unattributed,
     })

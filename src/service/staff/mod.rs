@@ -9,6 +9,7 @@ pub mod audit;
 pub mod login;
 pub mod members;
 mod password;
+pub mod points;
 
 pub use password::warm_up;
 

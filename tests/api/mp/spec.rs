@@ -70,7 +70,7 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
             }
         }
     }
-    assert_eq!(operations, 30);
+    assert_eq!(operations, 34);
 
     let res = mp
         .app
