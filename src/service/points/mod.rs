@@ -28,9 +28,11 @@
 //! Credited where the action happens: `care` credits a completed baby profile (reference: the
 //! baby), a recorded dose (reference: `baby:vaccine:dose`, the dose slot, so deleting and
 //! recording a dose again earns once) and a record complete before the due date;
-//! `messaging` credits reminders enabled (a subscribe consent's accept). Reasons whose feature
-//! is not open (stage article read, Q&A, invites, purchases) are rules already, credited by
-//! [`earn::credit`] when their feature calls it (purchase: [`earn::credit_purchase`]).
+//! `care` also credits a stage article read (`GET /api/v1/articles/{id}`; reference: the ISO
+//! week, so once a week); `messaging` credits reminders enabled (a subscribe consent's accept;
+//! reference: the template). Reasons whose feature is not open (Q&A, invites, purchases) are
+//! rules already, credited by [`earn::credit`] when their feature calls it (purchase:
+//! [`earn::credit_purchase`]); Q&A and invites are switched off in the default rules.
 //!
 //! The paid membership tier that campaigns can target is [`membership_tier`]: none until the
 //! membership feature is wired in.

@@ -322,3 +322,45 @@ async fn the_reasons_of_features_not_open_yet_are_rules_with_their_credit_ready(
     assert_verified(&mp).await;
     mp.finish().await;
 }
+
+#[actix_web::test]
+async fn reading_articles_earns_once_a_week() {
+    let mp = MpApp::spawn().await;
+    let mut member = mp.parent("o-reader").await;
+    let id = baby(&mp, &member, "2026-01-10", None).await;
+    let (s, feed) = mp
+        .get(&format!("/api/v1/babies/{id}/feed"), &member.token)
+        .await;
+    assert_eq!(s, 200, "{feed}");
+    let articles: Vec<i64> = feed["upcoming_doses"][0]["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert!(!articles.is_empty(), "{feed}");
+    for article in articles.iter().chain(articles.iter()) {
+        let (s, _) = mp
+            .get(&format!("/api/v1/articles/{article}"), &member.token)
+            .await;
+        assert_eq!(s, 200);
+    }
+    // 2026-03-10 is in ISO week 11; 2026-03-16 starts week 12.
+    mp.set_today("2026-03-15");
+    member = mp.login("o-reader").await;
+    mp.get(&format!("/api/v1/articles/{}", articles[0]), &member.token)
+        .await;
+    mp.set_today("2026-03-16");
+    member = mp.login("o-reader").await;
+    mp.get(&format!("/api/v1/articles/{}", articles[0]), &member.token)
+        .await;
+    let rows = rows_of(&mp, &member, "stage_article_read").await;
+    assert_eq!(deltas(&rows), [5, 5]);
+    assert_eq!(
+        rows.iter()
+            .map(|r| r.reference.clone().unwrap())
+            .collect::<Vec<_>>(),
+        ["2026-W11", "2026-W12"]
+    );
+    mp.finish().await;
+}
