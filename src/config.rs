@@ -103,6 +103,11 @@ pub struct RawSettings {
     pub pay_api_base: String,
     #[serde(deserialize_with = "optional_text")]
     pub pay_notify_url: Option<String>,
+    // ---- points ----
+    /// Credits expire at the end of the month this many months after they were earned.
+    pub points_expiry_months: u32,
+    /// `serve` runs the daily points expiry job.
+    pub points_expiry_enabled: bool,
 }
 
 impl Default for RawSettings {
@@ -147,6 +152,8 @@ impl Default for RawSettings {
             pay_platform_certs: None,
             pay_api_base: crate::wechat::pay::DEFAULT_API_BASE.to_owned(),
             pay_notify_url: None,
+            points_expiry_months: crate::domain::points::DEFAULT_EXPIRY_MONTHS,
+            points_expiry_enabled: true,
         }
     }
 }
@@ -190,6 +197,9 @@ pub struct Settings {
     pub push: PushSettings,
     /// WeChat Pay; None when every `BABYVAX_PAY_*` setting is unset (payment disabled).
     pub pay: Option<crate::wechat::pay::PayConfig>,
+    /// `BABYVAX_POINTS_EXPIRY_MONTHS`, 1-120.
+    pub points_expiry_months: u32,
+    pub points_expiry_enabled: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -286,9 +296,18 @@ impl RawSettings {
                 reason: "must be between 100 and 4800: WeChat gives up after 5 seconds".into(),
             });
         }
+        let points_expiry_months = crate::domain::points::validate_expiry_months(
+            self.points_expiry_months,
+        )
+        .map_err(|e| ConfigError::Invalid {
+            key: "BABYVAX_POINTS_EXPIRY_MONTHS",
+            reason: e.to_string(),
+        })?;
         Ok(Settings {
             push,
             pay,
+            points_expiry_months,
+            points_expiry_enabled: self.points_expiry_enabled,
             database_url: self.database_url,
             bind,
             callback,

@@ -31,6 +31,11 @@ impl Doors {
     /// The doors with bearer tokens.
     pub const TOKEN: Doors = Doors(1 | 2 | 4);
 
+    /// Both doors' sets.
+    pub const fn union(self, other: Doors) -> Doors {
+        Doors(self.0 | other.0)
+    }
+
     pub const fn contains(self, door: Doors) -> bool {
         self.0 & door.0 == door.0
     }
@@ -184,7 +189,7 @@ error_codes! {
     InvalidChannelKind = ("invalid_channel_kind", 400, Doors::NONE, "channel kind not one of the known kinds"),
     ChannelExists = ("channel_exists", 409, Doors::NONE, "a channel already has this code"),
     InvalidCampaignKind = ("invalid_campaign_kind", 400, Doors::NONE, "campaign kind not content or announcement"),
-    InvalidCampaignName = ("invalid_campaign_name", 400, Doors::NONE, "campaign name empty or too long"),
+    InvalidCampaignName = ("invalid_campaign_name", 400, Doors::ADMIN, "campaign name empty or too long (push and points campaigns)"),
     InvalidCampaignTitle = ("invalid_campaign_title", 400, Doors::NONE, "campaign title empty or too long"),
     InvalidCampaignSummary = ("invalid_campaign_summary", 400, Doors::NONE, "campaign summary empty or too long"),
     InvalidSegment = ("invalid_segment", 400, Doors::NONE, "the campaign's segment is contradictory"),
@@ -249,6 +254,40 @@ error_codes! {
     InvalidAdjustment = ("invalid_adjustment", 400, Doors::ADMIN, "an adjustment needs a non-zero face_value_fen or commission_fen within 10000000000 and a note of 1-200 characters"),
     InvalidReportRange = ("invalid_report_range", 400, Doors::MERCHANT, "from/to are not YYYY-MM-DD, from after to, or over 366 days; by not day, store or template"),
     InvalidGrant = ("invalid_grant", 400, Doors::ADMIN, "a grant needs a grant_key (1-64 characters) and either 1-10000 member_ids or a segment"),
+    // ---- points and growth
+    InsufficientPoints = ("insufficient_points", 409, Doors::MP.union(Doors::ADMIN), "a spend or negative adjustment larger than the spendable balance; nothing was written"),
+    AlreadyCheckedIn = ("already_checked_in", 409, Doors::MP, "you already checked in today (Asia/Shanghai)"),
+    EarningDisabled = ("earning_disabled", 409, Doors::MP, "earning for this reason is switched off by the operators"),
+    InvalidPointsAmount = ("invalid_points_amount", 400, Doors::NONE, "an amount of points that is not positive"),
+    InvalidPaidAmount = ("invalid_paid_amount", 400, Doors::NONE, "a negative paid amount"),
+    InvalidPointsReference = ("invalid_reference", 400, Doors::NONE, "a points reference or purpose not 1-64 characters without control characters"),
+    InvalidAdjustment = ("invalid_adjustment", 400, Doors::ADMIN, "delta 0 or beyond ±1,000,000, reason not 1-200 characters, or request_id not 1-64 characters (the message names the field)"),
+    InvalidCursor = ("invalid_cursor", 400, Doors::MP.union(Doors::ADMIN), "cursor not a positive id, or limit outside 1-100"),
+    CampaignExists = ("campaign_exists", 409, Doors::ADMIN, "a points campaign already has this slug"),
+    CampaignNotFound = ("campaign_not_found", 404, Doors::ADMIN, "no points campaign has this id"),
+    UnknownReason = ("unknown_reason", 400, Doors::ADMIN, "not an earning reason"),
+    DuplicateReason = ("duplicate_reason", 400, Doors::ADMIN, "two earning rules for one reason"),
+    MissingReason = ("missing_reason", 400, Doors::ADMIN, "an earning reason without a rule (switch it off with enabled: false)"),
+    AwardKindMismatch = ("award_kind_mismatch", 400, Doors::ADMIN, "check_in needs a streak award, purchase per_yuan, the others fixed"),
+    NegativeAward = ("negative_award", 400, Doors::ADMIN, "an award, growth or cap below zero"),
+    CapBelowAward = ("cap_below_award", 400, Doors::ADMIN, "a daily cap below a single award"),
+    InvalidStreakLadder = ("invalid_streak_ladder", 400, Doors::ADMIN, "the check-in ladder is not 1-31 days"),
+    StreakLadderDecreasing = ("streak_ladder_decreasing", 400, Doors::ADMIN, "the check-in ladder decreases"),
+    EmptyLevelTable = ("empty_level_table", 400, Doors::ADMIN, "no levels"),
+    FirstThresholdNotZero = ("first_threshold_not_zero", 400, Doors::ADMIN, "the first level does not start at growth 0"),
+    ThresholdsNotAscending = ("thresholds_not_ascending", 400, Doors::ADMIN, "level thresholds not strictly ascending"),
+    DuplicateLevelId = ("duplicate_level_id", 400, Doors::ADMIN, "a level id used twice"),
+    InvalidLevelId = ("invalid_level_id", 400, Doors::ADMIN, "a level id not 1-64 of a-z, 0-9, '_' or '-'"),
+    InvalidLevelName = ("invalid_level_name", 400, Doors::ADMIN, "a level name not 1-64 characters without control characters"),
+    MultiplierDecreasing = ("multiplier_decreasing", 400, Doors::ADMIN, "a level's points multiplier below the previous level's"),
+    InvalidCouponTemplate = ("invalid_coupon_template", 400, Doors::ADMIN, "a level's monthly coupon template is not a slug"),
+    InvalidCampaignSlug = ("invalid_campaign_slug", 400, Doors::ADMIN, "a campaign slug not 1-64 of a-z, 0-9, '_' or '-'"),
+    CampaignDatesReversed = ("campaign_dates_reversed", 400, Doors::ADMIN, "a campaign ends before it starts"),
+    InvalidDayOfMonth = ("invalid_day_of_month", 400, Doors::ADMIN, "a monthly campaign day not 1-31"),
+    EmptyScope = ("empty_scope", 400, Doors::ADMIN, "a campaign's reasons, levels or tiers name nothing"),
+    UnknownLevel = ("unknown_level", 400, Doors::ADMIN, "a campaign names a level the level table does not have"),
+    MultiplierOutOfRange = ("multiplier_out_of_range", 400, Doors::ADMIN, "a multiplier outside its range (levels ×1-×3, campaigns ×1-×10, in basis points)"),
+    InvalidExpiryMonths = ("invalid_expiry_months", 400, Doors::NONE, "BABYVAX_POINTS_EXPIRY_MONTHS not 1-120"),
 }
 
 impl ErrorCode {

@@ -39,6 +39,9 @@ enum Command {
     /// The push engine: plan and send a day's messages once, or summarise the outbox.
     #[command(subcommand)]
     Push(babyvax::cli::push::PushCommand),
+    /// Points: run the expiry job for a day, verify that every member's ledger adds up.
+    #[command(subcommand)]
+    Points(babyvax::cli::points::PointsCommand),
     /// The whole push flow on a fake WeChat and a throw-away database, in one command.
     Demo(babyvax::cli::demo::DemoArgs),
     /// The server on a free loopback port with a throw-away database and a fake WeChat, for
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
             Command::Serve => startup::run(settings, Arc::new(SystemClock)).await,
             Command::Schedule(_) => unreachable!("handled before start-up"),
             Command::Push(push) => babyvax::cli::push::run(settings, push).await,
+            Command::Points(points) => babyvax::cli::points::run(settings, points).await,
             Command::Demo(demo) => babyvax::cli::demo::run(demo).await,
             Command::ContractTarget(args) => babyvax::cli::contract_target::run(args).await,
             Command::Menu(menu) => babyvax::cli::menu::run(settings, menu).await,

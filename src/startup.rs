@@ -81,6 +81,8 @@ pub fn build_state(
     clock: SharedClock,
 ) -> anyhow::Result<AppState> {
     let jwt = Arc::new(JwtKeys::from_setting(settings.jwt_secret.as_ref()));
+    crate::service::points::set_expiry_months(settings.points_expiry_months)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let WechatClients {
         official_account,
         mini_program,
@@ -192,6 +194,12 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
         .push
         .enabled
         .then(|| crate::jobs::coupons::spawn(&state, std::time::Duration::from_secs(3600)));
+    // The daily points expiry; BABYVAX_POINTS_EXPIRY_ENABLED=false leaves it out.
+    let _points = if state.settings.points_expiry_enabled {
+        Some(crate::jobs::points::spawn(&state))
+    } else {
+        None
+    };
     let (stop_profiles, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(official_account) = state.official_account.clone() {
         actix_web::rt::spawn(crate::jobs::follower_profiles::run(

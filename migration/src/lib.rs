@@ -9,6 +9,7 @@ mod m20261122_000011_follower_profile_sync;
 mod m20261122_000020_push;
 mod m20261129_000021_push_follow_ups;
 mod m20261129_000030_staff_accounts;
+mod m20261130_000040_points;
 mod m20261130_000050_coupons;
 mod m20261130_000060_payments;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000020_push::Migration),
             Box::new(m20261129_000021_push_follow_ups::Migration),
             Box::new(m20261129_000030_staff_accounts::Migration),
+            Box::new(m20261130_000040_points::Migration),
             Box::new(m20261130_000050_coupons::Migration),
             Box::new(m20261130_000060_payments::Migration),
         ]

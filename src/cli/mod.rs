@@ -6,6 +6,7 @@ pub mod contract_target;
 pub mod demo;
 pub mod menu;
 pub mod operator;
+pub mod points;
 pub mod push;
 pub mod schedule;
 pub mod seed;

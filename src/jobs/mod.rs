@@ -2,4 +2,5 @@
 pub mod coupons;
 pub mod follower_profiles;
 pub mod payments;
+pub mod points;
 pub mod push;

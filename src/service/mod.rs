@@ -5,11 +5,14 @@
 //! - `care` → `audience` (consent), `messaging` (the outbox rows a schedule change narrows)
 //! - `messaging` → `audience` (followers, members)
 //! - `push` → `care` (schedules), `messaging` (outbox, subscribe allowances)
-//! - `privacy` → `audience`, `care`, `messaging`, `commerce` (export and erasure span them),
+//! - `privacy` → `audience`, `care`, `messaging`, `commerce`, `points` (export and erasure span them),
 //!   `staff` (the audit row of support's read of a member)
 //! - `commerce` → `messaging` (the outbox: coupon messages, renewal reminders), `staff` (audit,
 //!   merchant staff accounts)
-//! - `staff` → none
+//! - `staff` → `audience`, `points` (operators' adjustments and points data, audited)
+//! - `points` → none (its callers credit and spend where the action happens: `care`,
+//!   `messaging`, `commerce`)
+//! - `care` → `points`, `messaging` → `points`, `privacy` → `points`
 //! - `audience` → none; `support` (shared helpers) → none
 //!
 //! Every change of a balance goes through [`ledger`].
@@ -18,6 +21,7 @@ pub mod care;
 pub mod commerce;
 pub mod ledger;
 pub mod messaging;
+pub mod points;
 pub mod privacy;
 pub mod push;
 pub mod staff;

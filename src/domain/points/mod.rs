@@ -88,12 +88,13 @@ pub enum Reason {
     CheckIn,
     /// The baby's profile filled in; reference: the baby id.
     BabyProfileCompleted,
-    /// A dose recorded; reference: the dose record id (so delete-and-record-again counts once).
+    /// A dose recorded; reference: `baby:vaccine:dose`, the dose of the baby's schedule, not the
+    /// record's id (a dose deleted and recorded again is a new record: it must count once).
     DoseRecorded,
     /// Every dose due so far recorded before the next due date; reference: `baby:vaccine:dose`
     /// of the dose that was due.
     RecordCompleteBeforeDue,
-    /// A subscribe-message consent given; reference: the consent's template and due dose.
+    /// A subscribe-message consent given; reference: the template id (once per template).
     RemindersEnabled,
     /// The stage article of the week read; reference: [`week_reference`] of the reading day.
     StageArticleRead,

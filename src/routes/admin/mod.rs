@@ -7,6 +7,7 @@ pub mod membership;
 pub mod merchants;
 pub mod operators;
 pub mod pay_orders;
+pub mod points;
 pub mod settlements;
 pub mod spec;
 
@@ -47,6 +48,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/admin/v1/pay-orders/{order_id}/refunds")
                 .route(web::post().to(pay_orders::refund_pay_order)),
+        )
+        .service(
             resource("/admin/v1/merchants")
                 .route(web::get().to(merchants::list_merchants))
                 .route(web::post().to(merchants::create_merchant)),
@@ -109,6 +112,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/admin/v1/settlements/adjustments")
                 .route(web::post().to(settlements::create_adjustment)),
+        )
+        .service(
+            resource("/admin/v1/points/earning-rules")
+                .route(web::get().to(points::get_rules))
+                .route(web::put().to(points::put_rules)),
+        )
+        .service(
+            resource("/admin/v1/points/levels")
+                .route(web::get().to(points::get_levels))
+                .route(web::put().to(points::put_levels)),
+        )
+        .service(
+            resource("/admin/v1/points/campaigns")
+                .route(web::get().to(points::list_campaigns))
+                .route(web::post().to(points::create_campaign)),
+        )
+        .service(
+            resource("/admin/v1/points/campaigns/{campaign_id}/end")
+                .route(web::post().to(points::end_campaign)),
+        )
+        .service(
+            resource("/admin/v1/members/{member_id}/points/ledger")
+                .route(web::get().to(points::member_ledger)),
+        )
+        .service(
+            resource("/admin/v1/members/{member_id}/points")
+                .route(web::post().to(points::adjust_points)),
         )
         .service(resource(spec::SPEC_URL).route(web::get().to(spec::serve)));
 }

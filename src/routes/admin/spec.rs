@@ -8,7 +8,7 @@ use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
 use super::{
-    auth, coupons, members, membership, merchants, operators, pay_orders, settlements,
+    auth, coupons, members, membership, merchants, operators, pay_orders, points, settlements,
 };
 use crate::error::Doors;
 use crate::routes::contract::{ApiErrorBody, DoorContract};
@@ -20,7 +20,7 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
     info(
         title = "babyvax admin API",
         version = "1.0.0",
-        description = "The `/admin/v1` door of babyvax, used by the operations team: operator accounts and support's audited reads of members' data.\n\nEvery route but `POST /admin/v1/auth/login` needs `Authorization: Bearer <token>` from that login (12 hours). Roles: `admin` (everything, including operator accounts), `operator`, `support` (reads members' data) and `analyst`; a route a role may not use answers 403 `role_forbidden`. A disabled account's tokens answer 401 `account_disabled` at once. Every write, and every read of a member's data, is recorded in the audit log. Errors are `{\"code\", \"message\"}` with a stable `code` (listed in the `ApiErrorBody` schema); times are UTC (RFC 3339). Generated from the code: do not edit by hand.",
+        description = "The `/admin/v1` door of babyvax, used by the operations team: operator accounts, support's audited reads of members' data, and points (earning rules, levels, campaigns, adjustments).\n\nEvery route but `POST /admin/v1/auth/login` needs `Authorization: Bearer <token>` from that login (12 hours). Roles: `admin` (everything, including operator accounts), `operator`, `support` (reads members' data) and `analyst`; a route a role may not use answers 403 `role_forbidden`. A disabled account's tokens answer 401 `account_disabled` at once. Every write, and every read of a member's data, is recorded in the audit log. Errors are `{\"code\", \"message\"}` with a stable `code` (listed in the `ApiErrorBody` schema); times are UTC (RFC 3339). Generated from the code: do not edit by hand.",
     ),
     paths(
         auth::login,
@@ -53,6 +53,15 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         settlements::list_lines,
         settlements::close_month,
         settlements::create_adjustment,
+        points::get_rules,
+        points::put_rules,
+        points::get_levels,
+        points::put_levels,
+        points::list_campaigns,
+        points::create_campaign,
+        points::end_campaign,
+        points::member_ledger,
+        points::adjust_points,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -64,6 +73,7 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         (name = "merchants", description = "Partner merchants, their stores and staff"),
         (name = "coupons", description = "Coupon templates: approval, stock, grants"),
         (name = "settlements", description = "Monthly statements per merchant"),
+        (name = "points", description = "Points: earning rules, levels, campaigns, members' ledgers and adjustments (admin, operator; audited)"),
     )
 )]
 pub struct AdminApiDoc;

@@ -37,6 +37,9 @@ pub async fn baby_feed(
 }
 
 /// An article in full
+///
+/// Reading the stage article of the week earns points once per week (see `GET
+/// /api/v1/points/tasks`).
 #[utoipa::path(
     get,
     path = "/api/v1/articles/{article_id}",
@@ -50,9 +53,15 @@ pub async fn baby_feed(
 )]
 pub async fn get_article(
     state: web::Data<AppState>,
-    _me: Member,
+    me: Member,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let article = feed::article(&state.db, path.into_inner()).await?;
+    let article = feed::read_article(
+        &state.db,
+        me.member_id,
+        path.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(article))
 }

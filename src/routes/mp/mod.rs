@@ -7,6 +7,7 @@ pub mod coupons;
 pub mod me;
 pub mod membership;
 pub mod pay_orders;
+pub mod points;
 pub mod push;
 pub mod spec;
 pub mod subscriptions;
@@ -110,6 +111,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/api/v1/coupons/{coupon_id}/code")
                 .route(web::post().to(coupons::create_code)),
-        );
+        )
+        .service(resource("/api/v1/points").route(web::get().to(points::get_points)))
+        .service(resource("/api/v1/points/ledger").route(web::get().to(points::get_ledger)))
+        .service(resource("/api/v1/points/check-ins").route(web::post().to(points::check_in)))
+        .service(resource("/api/v1/points/tasks").route(web::get().to(points::get_tasks)));
     spec::configure(cfg);
 }

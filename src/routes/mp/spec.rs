@@ -10,7 +10,8 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    auth, babies, content, coupons, me, membership, pay_orders, push, subscriptions, vaccinations,
+    auth, babies, content, coupons, me, membership, pay_orders, points, push, subscriptions,
+    vaccinations,
 };
 use crate::error::Doors;
 pub use crate::routes::contract::ApiErrorBody;
@@ -25,7 +26,7 @@ pub const DOCS_PATH: &str = "/docs";
     info(
         title = "babyvax mini-program API",
         version = "1.0.0",
-        description = "The `/api/v1` door of babyvax, used by the WeChat mini-program: login, members, babies shared by families, doses, the vaccination schedule, stage content and subscribe-message allowances.\n\nEvery route but `POST /api/v1/auth/login` needs `Authorization: Bearer <token>` from that login. Errors are `{\"code\", \"message\"}` with a stable `code` (listed in the `ApiErrorBody` schema). Calendar dates are `YYYY-MM-DD` in Asia/Shanghai; times are UTC (RFC 3339). Generated from the code: do not edit by hand.",
+        description = "The `/api/v1` door of babyvax, used by the WeChat mini-program: login, members, babies shared by families, doses, the vaccination schedule, stage content, subscribe-message allowances and points.\n\nEvery route but `POST /api/v1/auth/login` needs `Authorization: Bearer <token>` from that login. Errors are `{\"code\", \"message\"}` with a stable `code` (listed in the `ApiErrorBody` schema). Calendar dates are `YYYY-MM-DD` in Asia/Shanghai; times are UTC (RFC 3339). Generated from the code: do not edit by hand.",
     ),
     paths(
         auth::login,
@@ -66,6 +67,10 @@ pub const DOCS_PATH: &str = "/docs";
         coupons::claim,
         coupons::list_coupons,
         coupons::create_code,
+        points::get_points,
+        points::get_ledger,
+        points::check_in,
+        points::get_tasks,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -80,6 +85,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "push", description = "Reminder preferences, quiet hours, and messages no channel could carry"),
         (name = "membership", description = "Paid membership: plans, your membership, orders paid with WeChat Pay"),
         (name = "coupons", description = "Partner merchants' coupons: claim, your coupons, redemption codes"),
+        (name = "points", description = "Points, growth and levels: balance, ledger, daily check-in, tasks"),
     )
 )]
 pub struct MpApiDoc;

@@ -12,9 +12,11 @@ use utoipa::ToSchema;
 use super::access::{self, Access, CaregiverRole};
 use super::opt_ins::opt_ins_of;
 use super::schedule::{self, History};
+use crate::domain::points::Reason;
 use crate::domain::schedule::Sex;
 use crate::error::{AppError, ErrorCode};
 use crate::service::audience::consent::require_consent;
+use crate::service::points::earn;
 use crate::service::support::{required_text, text_schema};
 
 /// Babies one member may own: far above any family, low enough to stop a runaway client.
@@ -203,8 +205,30 @@ pub async fn create(
     .await?;
     let schedule = schedule::compute_stored(&baby, &History::default(), today)?;
     let baby = schedule::store_next_event_date(&txn, baby, &schedule, now).await?;
+    reward_complete_profile(&txn, member_id, &baby, now).await;
     txn.commit().await?;
     Ok(view(baby, CaregiverRole::Owner, Vec::new()))
+}
+
+/// A profile is complete once the sex is given too (name and birth date always are): points
+/// for the member who completed it, once per baby.
+async fn reward_complete_profile<C: ConnectionTrait + TransactionTrait>(
+    txn: &C,
+    member_id: i32,
+    baby: &babies::Model,
+    now: DateTime<Utc>,
+) {
+    if baby.sex.is_some() {
+        let reference = baby.id.to_string();
+        earn::reward(
+            txn,
+            member_id,
+            Reason::BabyProfileCompleted,
+            &reference,
+            now,
+        )
+        .await;
+    }
 }
 
 /// Every baby shared with the member, oldest first.
@@ -282,6 +306,7 @@ pub async fn update(
     active.updated_at = Set(now);
     let baby = active.update(&txn).await?;
     let baby = schedule::store_next_event_date(&txn, baby, &schedule, now).await?;
+    reward_complete_profile(&txn, member_id, &baby, now).await;
     txn.commit().await?;
     Ok(view(baby, role, history.opt_ins))
 }

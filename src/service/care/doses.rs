@@ -18,7 +18,10 @@ use super::schedule::vaccine_id_schema;
 use super::schedule::{
     compute_input, compute_stored, load_doses, load_history, name_zh, store_next_event_date,
 };
+use crate::domain::points::Reason;
+use crate::domain::schedule::{Schedule, Status};
 use crate::error::{AppError, ErrorCode};
+use crate::service::points::earn;
 use crate::service::support::{is_unique_violation, optional_text, required_text, text_schema};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -176,9 +179,43 @@ pub async fn add_dose(
     .insert(&txn)
     .await
     .map_err(duplicate)?;
+    reward_dose(&txn, member_id, &inserted, &schedule, now).await;
     store_next_event_date(&txn, baby, &schedule, now).await?;
     txn.commit().await?;
     Ok(dose_view(inserted))
+}
+
+/// Points for recording a dose, once per dose of the baby (`baby:vaccine:dose`: deleting it and
+/// recording it again earns nothing more), and for a record complete on time: nothing due or
+/// overdue left, and this dose given by its complete-by date.
+async fn reward_dose<C: ConnectionTrait + TransactionTrait>(
+    txn: &C,
+    member_id: i32,
+    dose: &doses::Model,
+    schedule: &Schedule,
+    now: DateTime<Utc>,
+) {
+    let reference = format!("{}:{}:{}", dose.baby_id, dose.vaccine, dose.dose);
+    earn::reward(txn, member_id, Reason::DoseRecorded, &reference, now).await;
+    let on_time = schedule
+        .doses
+        .iter()
+        .filter(|d| d.vaccine == dose.vaccine && i32::from(d.dose) == dose.dose)
+        .all(|d| d.complete_by.is_none_or(|by| dose.given_on <= by));
+    let complete = !schedule
+        .doses
+        .iter()
+        .any(|d| matches!(d.status, Status::Due | Status::Overdue));
+    if on_time && complete {
+        earn::reward(
+            txn,
+            member_id,
+            Reason::RecordCompleteBeforeDue,
+            &reference,
+            now,
+        )
+        .await;
+    }
 }
 
 pub async fn list_doses<C: ConnectionTrait>(

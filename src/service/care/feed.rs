@@ -304,6 +304,27 @@ pub async fn feed<C: ConnectionTrait>(
     })
 }
 
+/// A published article read by a member: points for the stage article of the week, once per
+/// ISO week (Asia/Shanghai).
+pub async fn read_article(
+    db: &sea_orm::DatabaseConnection,
+    member_id: i32,
+    article_id: i32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Article, AppError> {
+    let found = article(db, article_id).await?;
+    let week = crate::domain::points::week_reference(crate::domain::time::shanghai_date(now));
+    crate::service::points::earn::reward(
+        db,
+        member_id,
+        crate::domain::points::Reason::StageArticleRead,
+        &week,
+        now,
+    )
+    .await;
+    Ok(found)
+}
+
 /// A published article, in full.
 pub async fn article<C: ConnectionTrait>(db: &C, article_id: i32) -> Result<Article, AppError> {
     let row = articles::Entity::find_by_id(article_id)

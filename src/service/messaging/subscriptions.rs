@@ -16,9 +16,11 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::points::Reason;
 use crate::error::{AppError, ErrorCode};
 use crate::service::audience::members;
 use crate::service::ledger::{self, Entry, Guard};
+use crate::service::points::earn;
 use crate::service::support::{optional_text, required_text, text_schema};
 
 /// `wx.requestSubscribeMessage` asks for at most 3 templates at a time; leave room for a batch.
@@ -228,7 +230,11 @@ pub async fn record(
                 .guard(allowance_guard(member_id, &template, delta, now));
         }
         // A replayed report (same request_id) was counted the first time.
-        ledger::apply(db, entry).await?;
+        let outcome = ledger::apply(db, entry).await?;
+        if delta != 0 && !outcome.is_replay() {
+            // Reminders enabled: points once per template.
+            earn::reward(db, member_id, Reason::RemindersEnabled, &template, now).await;
+        }
     }
     allowances(db, member_id).await
 }

@@ -10,12 +10,14 @@
 //! accounts, with the link to the member (and the openid) cut.
 //! Coupons stay for the merchants' settlement (their amounts, redemptions and lines), no longer
 //! linked to the member; their redemption codes and per-member claim counters go.
+//! Points: the account, its lots and the check-ins go; the ledger's rows stay for accounting
+//! (a liability that was once owed), no longer linked to the member.
 
 use chrono::{DateTime, Utc};
 use entity::{
     babies, baby_caregivers, baby_invites, coupon_codes, coupon_member_claims, coupon_templates,
-    coupons, doses, members as member_rows, privacy_consents, subscription_allowances,
-    subscription_events,
+    coupons, doses, members as member_rows, points_accounts, points_check_ins, points_ledger,
+    points_lots, privacy_consents, subscription_allowances, subscription_events,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -34,6 +36,9 @@ use crate::service::care::doses::{self as dose_service, DoseView};
 use crate::service::commerce::membership::{self, PeriodView};
 use crate::service::commerce::payments::{self, OrderView};
 use crate::service::messaging::subscriptions::{self, Allowance, LedgerEntry};
+use crate::service::points::views::{
+    self as points_views, LedgerEntry as PointsEntry, PointsSummary,
+};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BabyExport {
@@ -77,6 +82,10 @@ pub struct CouponExport {
     pub valid_until: DateTime<Utc>,
     pub claimed_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
+    /// Your points balance, growth and level.
+    pub points: PointsSummary,
+    /// Every move of your points, oldest first.
+    pub points_ledger: Vec<PointsEntry>,
 }
 
 /// Rows removed by an erasure, table by table.
@@ -96,6 +105,10 @@ pub struct ErasureCounts {
     pub invites: u64,
     pub subscription_events: u64,
     pub subscription_allowances: u64,
+    /// Your points account, its lots and your check-ins.
+    pub points_records: u64,
+    /// Points ledger rows: their amounts kept for accounting, no longer linked to you.
+    pub points_ledger_unlinked: u64,
     /// Doses you recorded on babies others own: kept for them, no longer attributed to you.
     pub doses_unattributed: u64,
     /// Invites of others' babies you accepted: kept for them, no longer naming you.
@@ -159,6 +172,9 @@ pub async fn export(
             .map(PeriodView::from)
             .collect(),
         coupons: coupons_of(db, member_id).await?,
+        points: points_views::summary(db, member_id, crate::domain::time::shanghai_date(now))
+            .await?,
+        points_ledger: points_views::whole_ledger(db, member_id).await?,
     })
 }
 
@@ -307,6 +323,32 @@ pub async fn erase(
         .exec(&txn)
         .await?
         .rows_affected;
+    // Points: the ledger's amounts stay for accounting, cut from the member; the balance, its
+    // lots and the check-ins go.
+    let points_ledger_unlinked = points_ledger::Entity::update_many()
+        .col_expr(
+            points_ledger::Column::MemberId,
+            Expr::value(Option::<i32>::None),
+        )
+        .filter(points_ledger::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let mut points_records = points_lots::Entity::delete_many()
+        .filter(points_lots::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    points_records += points_check_ins::Entity::delete_many()
+        .filter(points_check_ins::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    points_records += points_accounts::Entity::delete_many()
+        .filter(points_accounts::Column::MemberId.eq(member_id))
+        .exec(&txn)
+        .await?
+        .rows_affected;
     let members = member_rows::Entity::delete_by_id(member_id)
         .exec(&txn)
         .await?
@@ -323,6 +365,8 @@ pub async fn erase(
         invites: deleted.invites,
         subscription_events,
         subscription_allowances,
+        points_records,
+        points_ledger_unlinked,
         doses_unattributed,
         invites_unattributed,
         pay_orders_unattributed,

@@ -75,6 +75,13 @@ pub mod action {
     pub const MERCHANT_STAFF_CREATE: &str = "merchant_staff.create";
     /// A read of a member's data (children's health data): logged like a write.
     pub const MEMBER_READ: &str = "member.read";
+    pub const POINTS_ADJUST: &str = "member.points_adjust";
+    /// A read of a member's points ledger.
+    pub const POINTS_LEDGER_READ: &str = "member.points_ledger_read";
+    pub const POINTS_RULES_PUT: &str = "points.rules_put";
+    pub const POINTS_LEVELS_PUT: &str = "points.levels_put";
+    pub const POINTS_CAMPAIGN_CREATE: &str = "points.campaign_create";
+    pub const POINTS_CAMPAIGN_END: &str = "points.campaign_end";
 }
 
 /// Appends one row. `conn` is the transaction of the write being recorded, where there is one.

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod login;
 mod password;
+pub mod points;
 
 pub use password::warm_up;
 

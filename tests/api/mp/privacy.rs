@@ -201,6 +201,9 @@ async fn the_export_holds_everything_of_the_member() {
         json!([{"template_id": "t1", "remaining": 2}])
     );
     assert_eq!(export["subscription_ledger"].as_array().unwrap().len(), 3);
+    // Points for two doses and a consent (5 for reminders, 10 a dose).
+    assert_eq!(export["points"]["balance"], 25);
+    assert_eq!(export["points_ledger"].as_array().unwrap().len(), 3);
     // Secrets and WeChat's session key are not data of the member's.
     assert!(!export.to_string().contains("c2Vzc2lvbi1rZXk"));
     mp.finish().await;
@@ -225,6 +228,10 @@ async fn erasure_removes_the_member_and_their_babies_but_not_other_families() {
             "invites": 2,
             "subscription_events": 3,
             "subscription_allowances": 1,
+            // Points for two doses and a consent: the account and three lots go, the three
+            // ledger rows stay for accounting, unlinked.
+            "points_records": 4,
+            "points_ledger_unlinked": 3,
             "doses_unattributed": 1,
             "invites_unattributed": 1,
             "pay_orders_unattributed": 0,
@@ -233,6 +240,14 @@ async fn erasure_removes_the_member_and_their_babies_but_not_other_families() {
             "coupon_codes": 0
         })
     );
+    let unlinked = entity::points_ledger::Entity::find()
+        .all(&mp.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.member_id.is_none())
+        .count();
+    assert_eq!(unlinked, 3);
 
     // The token now names no one, at every route of the member's door.
     let refused = refused_at_every_member_route(&mp, &f.leaving.token, f.own_baby).await;
