@@ -251,7 +251,7 @@ error_codes! {
     RedemptionsBlocked = ("redemptions_blocked", 409, Doors::MERCHANT, "an operator stopped this merchant's redemptions"),
     InvalidMonth = ("invalid_month", 400, Doors::ADMIN, "month is not YYYY-MM"),
     MonthAlreadyClosed = ("month_already_closed", 409, Doors::ADMIN, "the month was closed before: a closed statement never changes"),
-    InvalidAdjustment = ("invalid_adjustment", 400, Doors::ADMIN, "an adjustment needs a non-zero face_value_fen or commission_fen within 10000000000 and a note of 1-200 characters"),
+    InvalidSettlementAdjustment = ("invalid_settlement_adjustment", 400, Doors::ADMIN, "an adjustment needs a non-zero face_value_fen or commission_fen within 10000000000 and a note of 1-200 characters"),
     InvalidReportRange = ("invalid_report_range", 400, Doors::MERCHANT, "from/to are not YYYY-MM-DD, from after to, or over 366 days; by not day, store or template"),
     InvalidGrant = ("invalid_grant", 400, Doors::ADMIN, "a grant needs a grant_key (1-64 characters) and either 1-10000 member_ids or a segment"),
     // ---- points and growth

@@ -112,7 +112,7 @@ pub async fn close_month(
     request_body = NewAdjustment,
     responses(
         (status = 201, description = "The line", body = LineView),
-        (status = 400, description = "`invalid_adjustment`, `invalid_json`", body = ApiErrorBody),
+        (status = 400, description = "`invalid_settlement_adjustment`, `invalid_json`", body = ApiErrorBody),
         (status = 403, description = "`role_forbidden`", body = ApiErrorBody),
         (status = 404, description = "`merchant_not_found`", body = ApiErrorBody),
     ),

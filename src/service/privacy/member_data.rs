@@ -68,6 +68,10 @@ pub struct MemberExport {
     pub membership_periods: Vec<PeriodView>,
     /// Coupons you claimed or were granted.
     pub coupons: Vec<CouponExport>,
+    /// Your points balance, growth and level.
+    pub points: PointsSummary,
+    /// Every move of your points, oldest first.
+    pub points_ledger: Vec<PointsEntry>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -82,10 +86,6 @@ pub struct CouponExport {
     pub valid_until: DateTime<Utc>,
     pub claimed_at: DateTime<Utc>,
     pub used_at: Option<DateTime<Utc>>,
-    /// Your points balance, growth and level.
-    pub points: PointsSummary,
-    /// Every move of your points, oldest first.
-    pub points_ledger: Vec<PointsEntry>,
 }
 
 /// Rows removed by an erasure, table by table.

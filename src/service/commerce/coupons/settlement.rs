@@ -338,7 +338,7 @@ pub async fn adjust(
     const LIMIT: i64 = 10_000_000_000;
     let invalid = || {
         AppError::new(
-            ErrorCode::InvalidAdjustment,
+            ErrorCode::InvalidSettlementAdjustment,
             "an adjustment needs face_value_fen and commission_fen within ±10000000000, not both 0, and a note",
         )
     };
@@ -348,7 +348,7 @@ pub async fn adjust(
     {
         return Err(invalid());
     }
-    let note = required_text(&input.note, 200, ErrorCode::InvalidAdjustment, "note")?;
+    let note = required_text(&input.note, 200, ErrorCode::InvalidSettlementAdjustment, "note")?;
     merchant_service::find(db, input.merchant_id).await?;
     let txn = db.begin().await?;
     // First statement a write (SQLite's write lock before any read).
