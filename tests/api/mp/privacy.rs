@@ -251,7 +251,7 @@ async fn erasure_removes_the_member_and_their_babies_but_not_other_families() {
 
     // The token now names no one, at every route of the member's door.
     let refused = refused_at_every_member_route(&mp, &f.leaving.token, f.own_baby).await;
-    assert_eq!(refused, 33);
+    assert_eq!(refused, 41);
 
     // The other family keeps its baby and both of its doses; the erased baby is gone for them.
     let (s, b) = mp
