@@ -358,6 +358,7 @@ async fn renewal_reminders_go_three_days_before_and_on_the_last_day_once_each() 
         ]
     );
     assert!(rows.iter().all(|r| r.member_id == Some(parent.id as i32)));
+    assert!(rows.iter().all(|r| r.kind == "member_renewal"));
     app.finish().await;
 }
 

@@ -13,7 +13,8 @@ use crate::domain::time::shanghai_date;
 use crate::error::AppError;
 use crate::service::messaging::outbox::{self, About, NewMessage, Recipient};
 
-pub const KIND: &str = "membership_renewal";
+/// `push_outbox.kind` holds at most 16 characters.
+pub const KIND: &str = "member_renewal";
 
 /// Enqueues the reminders due at `now`; answers how many were new.
 pub async fn remind(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, AppError> {
