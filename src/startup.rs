@@ -212,6 +212,7 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
     actix_web::rt::spawn(crate::jobs::payments::run(
         state.db.clone(),
         state.pay.clone(),
+        state.settings.push.quiet,
         state.clock.clone(),
         stop_profiles.subscribe(),
     ));

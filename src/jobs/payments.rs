@@ -7,6 +7,7 @@ use std::time::Duration;
 use sea_orm::DatabaseConnection;
 
 use crate::clock::SharedClock;
+use crate::domain::push::QuietHours;
 use crate::error::AppError;
 use crate::service::commerce::{checkout, membership, payments};
 use crate::wechat::pay::PayClient;
@@ -23,13 +24,14 @@ pub struct Report {
 pub async fn run_once(
     db: &DatabaseConnection,
     pay: Option<&PayClient>,
+    quiet: QuietHours,
     clock: &SharedClock,
 ) -> Result<Report, AppError> {
     let reconciled = match pay {
         Some(pay) => checkout::reconcile(db, pay, clock.now()).await?,
         None => payments::Reconciled::default(),
     };
-    let reminders = membership::reminders::remind(db, clock.now()).await?;
+    let reminders = membership::reminders::remind(db, quiet, clock.now()).await?;
     Ok(Report {
         reconciled,
         reminders,
@@ -40,11 +42,12 @@ pub async fn run_once(
 pub async fn run(
     db: DatabaseConnection,
     pay: Option<PayClient>,
+    quiet: QuietHours,
     clock: SharedClock,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
-        if let Err(e) = run_once(&db, pay.as_ref(), &clock).await {
+        if let Err(e) = run_once(&db, pay.as_ref(), quiet, &clock).await {
             tracing::error!(error = %e, "payments job failed");
         }
         if *stop.borrow() {

@@ -19,7 +19,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::domain::push::{DoseRef, OutboxStatus};
+use crate::domain::push::{DoseRef, OutboxStatus, QuietHours, parse_kind};
+use crate::domain::time::shanghai_date;
 use crate::error::AppError;
 
 /// Who a message goes to.
@@ -64,6 +65,40 @@ pub struct NewMessage {
 }
 
 impl NewMessage {
+    /// A notice about the member's own account (a coupon about to expire or just redeemed, a
+    /// membership about to end). It rides the announcement templates (the `campaign` kind with
+    /// `campaign_kind: announcement`), so the sender's channels, the member's announcement
+    /// preference and quiet hours apply as to any announcement.
+    pub fn account_notice(
+        dedup_key: String,
+        member_id: i32,
+        title: &str,
+        summary: String,
+        page: &str,
+        quiet: QuietHours,
+        now: DateTime<Utc>,
+    ) -> NewMessage {
+        let today = shanghai_date(now);
+        NewMessage {
+            dedup_key,
+            kind: "campaign".into(),
+            recipient: Recipient::Member(member_id),
+            payload: serde_json::json!({
+                "campaign_kind": "announcement",
+                "title": title,
+                "summary": summary,
+                "kind_text": title,
+                "baby_name": "",
+                "date": today.to_string(),
+                "page": page,
+            }),
+            planned_for: today,
+            not_before: quiet.not_before(now),
+            held: None,
+            about: About::default(),
+        }
+    }
+
     fn row(self, now: DateTime<Utc>) -> push_outbox::ActiveModel {
         let (member_id, follower_id) = match self.recipient {
             Recipient::Member(id) => (Some(id), None),
@@ -125,6 +160,14 @@ pub async fn enqueue<C: ConnectionTrait>(
     messages: Vec<NewMessage>,
     now: DateTime<Utc>,
 ) -> Result<u64, AppError> {
+    // A kind the sender cannot parse would be marked failed at send time: refuse it here.
+    if let Some(unknown) = messages.iter().find(|m| parse_kind(&m.kind).is_none()) {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "outbox message {} has a kind the sender does not know: {}",
+            unknown.dedup_key,
+            unknown.kind
+        )));
+    }
     let mut rows = messages.into_iter().map(|m| m.row(now)).peekable();
     let mut added = 0;
     while rows.peek().is_some() {

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 
-use crate::service::staff::audit::{self, Actor, Target, action};
-use crate::error::{AppError, ErrorCode};
 use super::member_data::{self, MemberExport};
+use crate::error::{AppError, ErrorCode};
+use crate::service::staff::audit::{self, Actor, Target, action};
 
 /// Everything held about member `member_id`, as their own export shows it, read by `by`.
 pub async fn read_member(

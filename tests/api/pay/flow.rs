@@ -1,6 +1,7 @@
 //! Order → prepay → pay → notify → membership active; reconciliation; close; late payment;
 //! stacking, upgrade and refunds through HTTP.
 
+use babyvax::domain::push::QuietHours;
 use babyvax::fake_wechat::Tamper;
 use babyvax::wechat::pay::PublicKey;
 use base64::Engine;
@@ -329,7 +330,7 @@ async fn renewal_reminders_go_three_days_before_and_on_the_last_day_once_each() 
     let order = app.order(&parent, "basic_1m", "r").await;
     assert_eq!(app.pay(&order).await, 204);
     let clock: SharedClock = mp.app.clock.clone();
-    let run = || babyvax::jobs::payments::run_once(&mp.app.db, None, &clock);
+    let run = || babyvax::jobs::payments::run_once(&mp.app.db, None, QuietHours::default(), &clock);
     // Ends at the end of 2026-04-10 (Shanghai).
     mp.set_today("2026-04-06");
     assert_eq!(run().await.unwrap().reminders, 0);
@@ -358,7 +359,13 @@ async fn renewal_reminders_go_three_days_before_and_on_the_last_day_once_each() 
         ]
     );
     assert!(rows.iter().all(|r| r.member_id == Some(parent.id as i32)));
-    assert!(rows.iter().all(|r| r.kind == "member_renewal"));
+    // Announcements the sender knows how to send, not before the quiet hours end.
+    assert!(rows.iter().all(|r| r.kind == "campaign"));
+    assert!(
+        rows.iter()
+            .all(|r| r.payload.contains("\"campaign_kind\":\"announcement\"")),
+        "{rows:?}"
+    );
     app.finish().await;
 }
 
@@ -375,12 +382,12 @@ async fn a_renewed_membership_gets_no_reminder_for_the_period_it_continues() {
     }
     let clock: SharedClock = mp.app.clock.clone();
     mp.set_today("2026-04-09");
-    let done = babyvax::jobs::payments::run_once(&mp.app.db, None, &clock)
+    let done = babyvax::jobs::payments::run_once(&mp.app.db, None, QuietHours::default(), &clock)
         .await
         .unwrap();
     assert_eq!(done.reminders, 0);
     mp.set_today("2026-05-08");
-    let done = babyvax::jobs::payments::run_once(&mp.app.db, None, &clock)
+    let done = babyvax::jobs::payments::run_once(&mp.app.db, None, QuietHours::default(), &clock)
         .await
         .unwrap();
     assert_eq!(done.reminders, 1);

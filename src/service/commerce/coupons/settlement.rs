@@ -348,7 +348,12 @@ pub async fn adjust(
     {
         return Err(invalid());
     }
-    let note = required_text(&input.note, 200, ErrorCode::InvalidSettlementAdjustment, "note")?;
+    let note = required_text(
+        &input.note,
+        200,
+        ErrorCode::InvalidSettlementAdjustment,
+        "note",
+    )?;
     merchant_service::find(db, input.merchant_id).await?;
     let txn = db.begin().await?;
     // First statement a write (SQLite's write lock before any read).

@@ -5,19 +5,20 @@ use chrono::{DateTime, Duration, Utc};
 use entity::membership_periods as periods_t;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use serde_json::json;
 
 use super::{live_periods, period_state};
 use crate::domain::membership::last_day;
+use crate::domain::push::QuietHours;
 use crate::domain::time::shanghai_date;
 use crate::error::AppError;
-use crate::service::messaging::outbox::{self, About, NewMessage, Recipient};
-
-/// `push_outbox.kind` holds at most 16 characters.
-pub const KIND: &str = "member_renewal";
+use crate::service::messaging::outbox::{self, NewMessage};
 
 /// Enqueues the reminders due at `now`; answers how many were new.
-pub async fn remind(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, AppError> {
+pub async fn remind(
+    db: &DatabaseConnection,
+    quiet: QuietHours,
+    now: DateTime<Utc>,
+) -> Result<u64, AppError> {
     let ending = periods_t::Entity::find()
         .filter(periods_t::Column::State.eq(period_state::ACTIVE))
         .filter(periods_t::Column::EndsAt.gt(now))
@@ -44,24 +45,15 @@ pub async fn remind(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, 
         } else {
             ("3_days", periods_t::Column::RemindedEarlyAt)
         };
-        let message = NewMessage {
-            dedup_key: format!("membership_renewal:{}:{which}", p.id),
-            kind: KIND.to_owned(),
-            recipient: Recipient::Member(member_id),
-            payload: json!({
-                "title": "会员即将到期",
-                "tier": p.tier,
-                "ends_on": last.to_string(),
-                "page": "pages/membership/index",
-            }),
-            planned_for: today,
-            not_before: now,
-            held: None,
-            about: About {
-                event_date: Some(last),
-                ..About::default()
-            },
-        };
+        let message = NewMessage::account_notice(
+            format!("membership_renewal:{}:{which}", p.id),
+            member_id,
+            "会员即将到期",
+            format!("您的会员将于{last}到期，续费后权益不中断"),
+            "pages/membership/index",
+            quiet,
+            now,
+        );
         let new = outbox::enqueue(db, vec![message], now).await?;
         if new > 0 {
             periods_t::Entity::update_many()
