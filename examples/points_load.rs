@@ -1,8 +1,9 @@
-//! Points at scale: M members with a year of activity (weekly credits as check-ins, a spend a
-//! quarter, lots and balances consistent with the ledger), then N check-ins over HTTP at
-//! concurrency C (each by a different member: one check-in per member and day), then the daily
-//! expiry job timed on the first day of next month (when the lots of the month a year and a bit
-//! ago expire), run twice (the second finds nothing), and `points verify` timed.
+//! Points at scale: M members with 400 days of activity (weekly credits as check-ins, a spend of
+//! up to 60 points a quarter by a third of them, lots and balances consistent with the ledger), then N check-ins over HTTP at
+//! concurrency C (each by a different member: one check-in per member and day). Before the
+//! server starts, the daily expiry job is timed as of the first day of next month (when the lots
+//! of the month a year and a bit ago expire), run twice (the second finds nothing), and
+//! `points verify` is timed.
 //!
 //! ```sh
 //! cargo run --release --example points_load -- [--members 100000] [--requests 20000] \
@@ -90,11 +91,16 @@ fn main() -> anyhow::Result<()> {
         ..RawSettings::default()
     };
     let (members, tokens_wanted) = (args.members, args.requests);
-    let (server, seeded) = server::start(
+    // The job and verify run on the seeded database before the server starts: the pool's
+    // PostgreSQL connections opened by the server's workers die with them.
+    let (server, (seeded, after)) = server::start(
         raw,
         args.database_url.as_deref(),
-        async move |db| seed(db, members, tokens_wanted).await,
-        async |db| after(db).await,
+        async move |db| {
+            let seeded = seed(db, members, tokens_wanted).await?;
+            Ok((seeded, after(db).await?))
+        },
+        async |_| Ok(()),
     )?;
     println!(
         "seeded {} members: {} ledger rows, {} lots in {:.1} s",
@@ -105,7 +111,7 @@ fn main() -> anyhow::Result<()> {
     );
     let phase = client_rt.block_on(drive(&server.address, &args, &seeded.tokens));
     let database = server.database.clone();
-    let after = server.stop(&client_rt)?;
+    server.stop(&client_rt)?;
     let (phase, livez) = phase?;
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(
@@ -161,33 +167,31 @@ impl Batch {
     fn new(head: &'static str) -> Self {
         Batch {
             head,
-            rows: Vec::with_capacity(PER_STATEMENT),
+            rows: Vec::new(),
             total: 0,
         }
     }
 
-    async fn push<C: ConnectionTrait>(&mut self, db: &C, row: String) -> anyhow::Result<()> {
+    /// Rows wait for [`Batch::flush`], so that parents (members) are written before children.
+    async fn push<C: ConnectionTrait>(&mut self, _db: &C, row: String) -> anyhow::Result<()> {
         self.rows.push(row);
-        if self.rows.len() >= PER_STATEMENT {
-            self.flush(db).await?;
-        }
         Ok(())
     }
 
     async fn flush<C: ConnectionTrait>(&mut self, db: &C) -> anyhow::Result<()> {
-        if self.rows.is_empty() {
-            return Ok(());
+        for chunk in self.rows.chunks(PER_STATEMENT) {
+            let sql = format!("{} VALUES {}", self.head, chunk.join(","));
+            db.execute_unprepared(&sql).await?;
+            self.total += chunk.len() as u64;
         }
-        let sql = format!("{} VALUES {}", self.head, self.rows.join(","));
-        db.execute_unprepared(&sql).await?;
-        self.total += self.rows.len() as u64;
         self.rows.clear();
         Ok(())
     }
 }
 
-/// One member's year: a check-in credit every week (5-30 points), a spend each quarter of up to
-/// half the spendable points from the earliest-expiring lots, no expiry swept yet.
+/// One member's year: a check-in credit every week (5-30 points); a third of the members spend
+/// up to 60 points a quarter from the earliest-expiring lots (which drains their oldest lots),
+/// the others never spend (their oldest lots expire); no expiry swept yet.
 async fn seed(
     db: &DatabaseConnection,
     members: usize,
@@ -256,10 +260,11 @@ async fn seed(
                 .await?;
             open.push((id, points, points, expires_on));
             week += 1;
-            if week.is_multiple_of(13) {
-                // A quarterly spend of half of what is spendable, earliest expiry first.
+            if m.is_multiple_of(3) && week.is_multiple_of(13) {
+                // A quarterly spend (a coupon) of up to 60 points, earliest expiry first: the
+                // oldest lots keep a remainder for the expiry job.
                 let spendable: i64 = open.iter().filter(|l| l.3 >= day).map(|l| l.2).sum();
-                let mut left = spendable / 2;
+                let mut left = spendable.min(60);
                 if left > 0 {
                     let amount = left;
                     for lot in open.iter_mut().filter(|l| l.3 >= day && l.2 > 0) {
@@ -298,7 +303,7 @@ async fn seed(
             .await?;
         }
         // Parents before children: flush members first every so often.
-        if m.is_multiple_of(2000) {
+        if m.is_multiple_of(200) {
             for batch in [
                 &mut member_rows,
                 &mut accounts,

@@ -126,7 +126,8 @@ impl MigrationTrait for Migration {
                     .col(big_integer(PointsLedger::GrowthAfter))
                     .col(string_len(PointsLedger::Reason, 32))
                     .col(string_len_null(PointsLedger::Reference, 64))
-                    .col(string_len(PointsLedger::IdempotencyKey, 128))
+                    // The longest: `spend:` + a 64-character purpose + `:` + a 64-character reference.
+                    .col(string_len(PointsLedger::IdempotencyKey, 160))
                     .col(string_len_null(PointsLedger::Campaign, 64))
                     .col(date_null(PointsLedger::ExpiresOn))
                     .col(date(PointsLedger::Day))

@@ -7,7 +7,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::helpers::{TestApp, TestDatabase};
 
-async fn babyvax(database: &TestDatabase, args: &[&str], stdin: Option<&str>) -> Output {
+pub(super) async fn babyvax(database: &TestDatabase, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_babyvax"))
         .args(args)
         .env("DATABASE_URL", database.process_url())
@@ -27,7 +27,7 @@ async fn babyvax(database: &TestDatabase, args: &[&str], stdin: Option<&str>) ->
     child.wait_with_output().await.expect("babyvax ends")
 }
 
-fn text(bytes: &[u8]) -> String {
+pub(super) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 

@@ -179,3 +179,30 @@ async fn verify_reports_a_balance_the_ledger_does_not_explain() {
     assert!(refused.is_err(), "the ledger is append-only");
     mp.finish().await;
 }
+
+#[actix_web::test]
+async fn serve_runs_the_expiry_once_a_day() {
+    let mp = MpApp::spawn().await;
+    let mut staff = operator(&mp, "ops", "operator").await;
+    let mut member = mp.login("o-job").await;
+    move_to(&mp, "2026-01-15", &mut staff, &mut member, "o-job").await;
+    assert_eq!(adjust(&mp, &staff, &member, 40, "c1").await.0, 200);
+    mp.set_today("2027-02-01");
+    let settings = crate::helpers::test_settings(mp.app.database.url());
+    let state = babyvax::startup::build_state(settings, mp.app.db.clone(), mp.app.clock.clone())
+        .expect("state");
+    let job = babyvax::jobs::points::spawn_with(&state, std::time::Duration::from_millis(20));
+    let mut expired = Vec::new();
+    for _ in 0..250 {
+        expired = rows_of(&mp, &member, "expire").await;
+        if !expired.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(expired.len(), 1, "the job ran for today");
+    assert_eq!(expired[0].delta, -40);
+    drop(job);
+    assert_verified(&mp).await;
+    mp.finish().await;
+}

@@ -107,6 +107,17 @@ async fn a_refused_spend_writes_nothing_and_a_retried_spend_counts_once() {
     assert!(again.replayed);
     assert_eq!(again.entry_id, first.entry_id);
     assert_eq!(balance(&mp, &member).await, 30);
+    // The longest purpose and reference (64 characters each, not ASCII) fit the key.
+    let (purpose, reference) = ("积".repeat(64), "分".repeat(64));
+    let long = points::spend(&mp.app.db, id, 1, &purpose, &reference, mp.now())
+        .await
+        .unwrap();
+    assert!(!long.replayed);
+    let e = points::spend(&mp.app.db, id, 1, &"x".repeat(65), "r", mp.now())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "invalid_reference");
+    assert_eq!(balance(&mp, &member).await, 29);
     for bad in [0, -5] {
         let e = points::spend(&mp.app.db, id, bad, "coupon", "g2", mp.now())
             .await
