@@ -17,11 +17,11 @@
 //!   `new_end = start + (end − start) × (paid − refunded) / paid`.
 
 use chrono::{DateTime, Duration, Months, NaiveDate, NaiveTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::time::{shanghai, shanghai_date};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     Basic,
@@ -79,6 +79,17 @@ pub fn benefits(tier: Tier) -> Vec<Benefit> {
         out.push(Benefit::PriorityExpertAnswers);
     }
     out
+}
+
+/// The points multiplier `tier`'s benefits give, in percent (100 = ×1).
+pub fn points_multiplier_percent(tier: Tier) -> u32 {
+    benefits(tier)
+        .into_iter()
+        .find_map(|b| match b {
+            Benefit::PointsMultiplier { percent } => Some(percent),
+            _ => None,
+        })
+        .unwrap_or(100)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

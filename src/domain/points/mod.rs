@@ -154,15 +154,9 @@ impl FromStr for Reason {
     }
 }
 
-/// The paid membership tiers. A member without a paid membership has none (`Option::None`).
-// Defined here until the membership domain exists; it should move there, not be copied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MembershipTier {
-    Basic,
-    Advanced,
-    Premium,
-}
+/// The paid membership tiers (the membership's own type). A member without a paid membership
+/// has none (`Option::None`).
+pub use crate::domain::membership::Tier as MembershipTier;
 
 /// Whom or what a campaign is for: `"any"` or `{"only": [...]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ use super::{
     Campaign, ConfigError, Level, MULTIPLIER_ONE, MembershipTier, PointsError, Reason,
     best_campaign, multiply,
 };
+use crate::domain::membership::points_multiplier_percent;
 
 /// The longest check-in ladder: a month.
 pub const MAX_STREAK_DAYS: usize = 31;
@@ -265,6 +266,8 @@ pub struct Credit {
     /// The rule's award before multipliers and caps.
     pub base_points: i64,
     pub level_multiplier_bp: u32,
+    /// The paid membership tier's multiplier (premium: double points).
+    pub tier_multiplier_bp: u32,
     /// Slug of the campaign that multiplied this credit.
     pub campaign: Option<String>,
     pub campaign_multiplier_bp: u32,
@@ -316,6 +319,10 @@ pub fn compute_credit(
         .privileges
         .points_multiplier_bp
         .clamp(MULTIPLIER_ONE, LEVEL_MULTIPLIER_MAX);
+    // The paid tier's benefit (premium: double points), on points like the level's.
+    let tier_multiplier_bp = earner.tier.map_or(MULTIPLIER_ONE, |tier| {
+        (points_multiplier_percent(tier) * 100).clamp(MULTIPLIER_ONE, LEVEL_MULTIPLIER_MAX)
+    });
     let campaign = best_campaign(campaigns, reason, earner, day);
     let campaign_multiplier_bp = campaign.map_or(MULTIPLIER_ONE, |c| {
         c.multiplier_bp
@@ -323,7 +330,11 @@ pub fn compute_credit(
     });
     let multiplied = multiply(
         base_points.max(0),
-        &[level_multiplier_bp, campaign_multiplier_bp],
+        &[
+            level_multiplier_bp,
+            tier_multiplier_bp,
+            campaign_multiplier_bp,
+        ],
     );
     let growth_award = rule.growth.max(0);
     let points = within_cap(multiplied, rule.daily_cap, earned_today.points);
@@ -333,6 +344,7 @@ pub fn compute_credit(
         growth,
         base_points,
         level_multiplier_bp,
+        tier_multiplier_bp,
         campaign: campaign.map(|c| c.slug.clone()),
         campaign_multiplier_bp,
         capped: points < multiplied || growth < growth_award,

@@ -887,6 +887,7 @@ mod credits {
                 growth: 5,
                 base_points: 10,
                 level_multiplier_bp: 10_000,
+                tier_multiplier_bp: 10_000,
                 campaign: None,
                 campaign_multiplier_bp: 10_000,
                 capped: false,
@@ -1106,6 +1107,42 @@ mod credits {
         )
         .unwrap_err();
         assert_eq!(error.code(), "earning_disabled");
+    }
+
+    #[test]
+    fn a_premium_member_earns_double_points_and_the_same_growth_within_the_cap() {
+        let rules = RuleSet::default();
+        let level = novice();
+        let earn = |tier: Option<MembershipTier>, earned: EarnedToday| {
+            let mut rule = rules.rule(Reason::DoseRecorded).clone();
+            rule.daily_cap = Some(25);
+            compute_credit(
+                &rule,
+                Base::Event,
+                &Earner {
+                    level: &level,
+                    tier,
+                },
+                d(MONDAY),
+                &[],
+                earned,
+            )
+            .unwrap()
+        };
+        let basic = earn(Some(MembershipTier::Basic), EarnedToday::default());
+        let premium = earn(Some(MembershipTier::Premium), EarnedToday::default());
+        assert_eq!((basic.points, basic.tier_multiplier_bp), (10, 10_000));
+        assert_eq!((premium.points, premium.tier_multiplier_bp), (20, 20_000));
+        assert_eq!(premium.growth, basic.growth);
+        // 20 already earned today, cap 25: the doubled award is cut to what is left.
+        let capped = earn(
+            Some(MembershipTier::Premium),
+            EarnedToday {
+                points: 20,
+                growth: 0,
+            },
+        );
+        assert_eq!((capped.points, capped.capped), (5, true));
     }
 
     #[test]

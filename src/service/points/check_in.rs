@@ -66,7 +66,15 @@ pub async fn check_in<C: ConnectionTrait + TransactionTrait>(
     }
     let last = last_check_in(&txn, member_id).await?;
     let day = decide(rules.check_in_ladder(), last, today).map_err(points_error)?;
-    let credit = compute(&txn, &account, rule, Base::StreakDay(day.streak_day), today).await?;
+    let credit = compute(
+        &txn,
+        &account,
+        rule,
+        Base::StreakDay(day.streak_day),
+        today,
+        now,
+    )
+    .await?;
     let points = credit.points;
     points_check_ins::ActiveModel {
         member_id: Set(member_id),

@@ -20,7 +20,8 @@ use crate::error::AppError;
 use crate::service::ledger::Outcome;
 
 use super::book::{self, Account, Move};
-use super::{config, expiry_months, membership_tier, points_error};
+use super::{config, expiry_months, points_error};
+use crate::service::audience::membership::tier_on;
 
 /// What a credit did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -80,10 +81,11 @@ pub(super) async fn compute<C: ConnectionTrait>(
     rule: &EarningRule,
     base: Base,
     day: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Credit, AppError> {
     let levels = config::levels(txn).await?;
     let level = levels.level_for(account.growth);
-    let tier = membership_tier(txn, account.member_id).await?;
+    let tier = tier_on(txn, account.member_id, now).await?;
     let campaigns = config::campaigns_on(txn, day).await?;
     let earned = earned_on(txn, account.member_id, rule.reason, day).await?;
     compute_credit(rule, base, &Earner { level, tier }, day, &campaigns, earned)
@@ -136,7 +138,7 @@ pub async fn credit<C: ConnectionTrait + TransactionTrait>(
     if let Some(first) = book::find_key(&txn, member_id, &key).await? {
         return Ok(Some(Earned::of(&Outcome::Replayed(first))));
     }
-    let credit = compute(&txn, &account, rule, base, day).await?;
+    let credit = compute(&txn, &account, rule, base, day, now).await?;
     let mv = credit_move(reason, reference, key, credit, day)?;
     let outcome = book::book(&txn, &mut account, mv, day, now).await?;
     txn.commit().await?;

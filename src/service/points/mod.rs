@@ -34,8 +34,9 @@
 //! rules already, credited by [`earn::credit`] when their feature calls it (purchase:
 //! [`earn::credit_purchase`]); Q&A and invites are switched off in the default rules.
 //!
-//! The paid membership tier that campaigns can target is [`membership_tier`]: none until the
-//! membership feature is wired in.
+//! The paid membership tier (`audience::membership::tier_on`) is part of the earner: campaigns
+//! can target tiers, and a tier's points multiplier (premium: double points) applies like the
+//! level's.
 pub mod adjust;
 mod book;
 pub mod check_in;
@@ -48,10 +49,8 @@ pub mod views;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use sea_orm::ConnectionTrait;
-
 use crate::domain::points::{
-    ConfigError, DEFAULT_EXPIRY_MONTHS, MembershipTier, PointsError, validate_expiry_months,
+    ConfigError, DEFAULT_EXPIRY_MONTHS, PointsError, validate_expiry_months,
 };
 use crate::error::{AppError, ErrorCode};
 
@@ -69,15 +68,6 @@ pub fn set_expiry_months(months: u32) -> Result<(), AppError> {
 
 pub fn expiry_months() -> u32 {
     EXPIRY_MONTHS.load(Ordering::Relaxed)
-}
-
-/// The member's paid membership tier, for campaigns that target tiers.
-// MEMBERSHIP WIRING: the lead connects the membership feature here when it is merged.
-pub async fn membership_tier<C: ConnectionTrait>(
-    _db: &C,
-    _member_id: i32,
-) -> Result<Option<MembershipTier>, AppError> {
-    Ok(None)
 }
 
 /// A domain refusal as the doors answer it.

@@ -2,7 +2,8 @@
 //! `payments`, periods that stack, upgrades that convert unused value into days, refunds that
 //! remove or shorten periods, renewal reminders through the push outbox.
 //!
-//! Others ask [`tier_on`] for a member's active tier. The monthly coupon pack and the points
+//! A member's active tier is `audience::membership::tier_on` (re-exported here), so features
+//! below commerce (points) can ask it too. The monthly coupon pack and the points
 //! multiplier are benefit data here; their features apply them (see [`benefits`]).
 
 pub mod admin;
@@ -12,26 +13,19 @@ pub mod reminders;
 
 use chrono::{DateTime, Utc};
 use entity::{members, membership_periods as periods_t};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{DatabaseConnection, EntityTrait};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::membership::{self as rules, Benefit, Tier};
+use crate::domain::membership::{self as rules, Benefit};
 use crate::error::{AppError, ErrorCode};
 use crate::service::commerce::payments::{self, NewOrder};
 use crate::service::support::required_text;
 use crate::wechat::pay::{PayClient, PayParams};
 
+pub use crate::service::audience::membership::{live_periods, period_state, tier_of, tier_on};
 pub use periods::Fulfilment;
 
 pub const PURPOSE: &str = "membership";
-
-pub mod period_state {
-    pub const ACTIVE: &str = "active";
-    /// Refunded in full while unused.
-    pub const REMOVED: &str = "removed";
-    /// Refunded in part, or ended early by an upgrade.
-    pub const SHORTENED: &str = "shortened";
-}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlanView {
@@ -98,37 +92,6 @@ pub struct MembershipView {
     pub periods: Vec<PeriodView>,
     #[schema(value_type = Vec<Object>)]
     pub benefits: Vec<Benefit>,
-}
-
-/// Periods that still count (not removed), oldest first.
-pub async fn live_periods<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    member_id: i32,
-) -> Result<Vec<periods_t::Model>, AppError> {
-    Ok(periods_t::Entity::find()
-        .filter(periods_t::Column::MemberId.eq(member_id))
-        .filter(periods_t::Column::State.ne(period_state::REMOVED))
-        .order_by_asc(periods_t::Column::StartsAt)
-        .order_by_asc(periods_t::Column::Id)
-        .all(db)
-        .await?)
-}
-
-fn tier_of(periods: &[periods_t::Model], now: DateTime<Utc>) -> Option<Tier> {
-    periods
-        .iter()
-        .filter(|p| p.starts_at <= now && now < p.ends_at)
-        .filter_map(|p| Tier::parse(&p.tier))
-        .max()
-}
-
-/// The member's active tier at `now`, for other features (content, points, coupons).
-pub async fn tier_on<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    member_id: i32,
-    now: DateTime<Utc>,
-) -> Result<Option<Tier>, AppError> {
-    Ok(tier_of(&live_periods(db, member_id).await?, now))
 }
 
 pub async fn status(
