@@ -115,8 +115,10 @@ pub struct TemplateInput {
     pub max_off_fen: Option<i64>,
     pub validity: Validity,
     /// At least 1.
+    #[schema(minimum = 1, maximum = 1_000_000)]
     pub total_stock: i64,
     /// At least 1 (at most 100).
+    #[schema(minimum = 1, maximum = 100)]
     pub per_member_limit: i64,
     pub claim_from: DateTime<Utc>,
     /// After `claim_from`.
@@ -129,6 +131,7 @@ pub struct TemplateInput {
     pub cities: Option<Vec<String>>,
     /// Points the claim costs; 0 (the default) is free.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10_000_000)]
     pub points_cost: Option<i64>,
 }
 

@@ -90,6 +90,43 @@ pub async fn get_template(
     Ok(HttpResponse::Ok().json(found))
 }
 
+/// Edit a draft or rejected template (owner)
+///
+/// Every field is replaced and checked as on creation; submit it again afterwards.
+#[utoipa::path(
+    put,
+    path = "/merchant/v1/coupon-templates/{template_id}",
+    tag = "coupons",
+    params(("template_id" = i32, Path)),
+    request_body = TemplateInput,
+    responses(
+        (status = 200, description = "The template as edited", body = TemplateView),
+        (status = 400, description = "`invalid_title`, `invalid_description`, `invalid_coupon_kind`, `invalid_amount_fen`, `invalid_threshold_fen`, `invalid_percent_off`, `invalid_max_off_fen`, `invalid_validity`, `invalid_total_stock`, `invalid_per_member_limit`, `invalid_claim_window`, `invalid_age_band`, `invalid_cities`, `invalid_points_cost`, `invalid_json`", body = ApiErrorBody),
+        (status = 403, description = "`role_forbidden`: owners only", body = ApiErrorBody),
+        (status = 404, description = "`coupon_template_not_found`", body = ApiErrorBody),
+        (status = 409, description = "`template_state_conflict`: not a draft or rejected", body = ApiErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn edit_template(
+    state: web::Data<AppState>,
+    me: MerchantStaff,
+    path: web::Path<i32>,
+    body: Json<TemplateInput>,
+) -> Result<HttpResponse, AppError> {
+    me.require(OWNER)?;
+    let edited = templates::edit(
+        &state.db,
+        &me.actor(),
+        me.merchant_id,
+        path.into_inner(),
+        &body,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(edited))
+}
+
 async fn act(
     state: &AppState,
     me: &MerchantStaff,

@@ -21,7 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(
             resource("/merchant/v1/coupon-templates/{template_id}")
-                .route(web::get().to(coupons::get_template)),
+                .route(web::get().to(coupons::get_template))
+                .route(web::put().to(coupons::edit_template)),
         )
         .service(
             resource("/merchant/v1/coupon-templates/{template_id}/submit")

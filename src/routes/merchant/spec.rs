@@ -27,6 +27,7 @@ pub const SPEC_URL: &str = "/merchant/v1/openapi.json";
         coupons::create_template,
         coupons::list_templates,
         coupons::get_template,
+        coupons::edit_template,
         coupons::submit_template,
         coupons::pause_template,
         coupons::resume_template,

@@ -39,6 +39,7 @@ pub struct NewMerchant {
     /// 5-20 digits; an optional leading `+`, `-` and spaces allowed.
     pub contact_phone: String,
     /// Our commission on each redemption's face value, 0-10000 basis points (500 = 5 %).
+    #[schema(minimum = 0, maximum = 10000)]
     pub commission_bps: i64,
 }
 

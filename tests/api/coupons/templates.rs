@@ -67,11 +67,40 @@ async fn a_merchant_template_goes_live_only_through_an_operators_approval() {
         .await;
     assert_eq!((s, t["status"].as_str()), (200, Some("rejected")));
     assert_eq!(t["reject_reason"], "门槛写错了");
-    // Submitted again, then approved.
+    // Edited (only while rejected or a draft), submitted again, then approved.
+    let edit = format!("/merchant/v1/coupon-templates/{id}");
+    let (s, b) = mp
+        .put(
+            &edit,
+            &m.owner.token,
+            template(json!({ "threshold_fen": 5 })),
+        )
+        .await;
+    assert_eq!(error(s, &b), (400, "invalid_threshold_fen"));
+    let (s, b) = mp
+        .put(
+            &edit,
+            &m.clerk.token,
+            template(json!({ "threshold_fen": 0 })),
+        )
+        .await;
+    assert_eq!(error(s, &b), (403, "role_forbidden"));
+    let (s, t) = mp
+        .put(
+            &edit,
+            &m.owner.token,
+            template(json!({ "threshold_fen": 0 })),
+        )
+        .await;
+    assert_eq!((s, t["threshold_fen"].as_i64()), (200, Some(0)), "{t}");
     let (s, _) = mp.post(&submit, &m.owner.token, json!({})).await;
     assert_eq!(s, 200);
     let (s, t) = mp.post(&approve, &shop.ops.token, json!({})).await;
     assert_eq!((s, t["status"].as_str()), (200, Some("live")), "{t}");
+    let (s, b) = mp
+        .put(&edit, &m.owner.token, template(json!({ "amount_fen": 1 })))
+        .await;
+    assert_eq!(error(s, &b), (409, "template_state_conflict"));
 
     // Another merchant's owner does not see it, and cannot pause it.
     let other = onboard(mp, &shop.ops, "other", 300).await;

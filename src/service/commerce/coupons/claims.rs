@@ -38,6 +38,7 @@ pub struct ClaimRequest {
     pub template_id: i32,
     /// The client's key for this claim (1-64 characters): the same key again answers the same
     /// coupon.
+    #[schema(min_length = 1, max_length = 64)]
     pub request_id: String,
 }
 

@@ -56,8 +56,10 @@ pub struct RedeemRequest {
     pub code: String,
     /// The counter's key for this redemption (1-64 characters): the same key again answers the
     /// same redemption.
+    #[schema(min_length = 1, max_length = 64)]
     pub request_id: String,
     /// The order's amount in fen (0-10000000000).
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub order_amount_fen: i64,
 }
 

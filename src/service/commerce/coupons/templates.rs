@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 
 use super::status::{DRAFT, ENDED, LIVE, PAUSED, PENDING, REJECTED};
 use super::{TemplateView, field_error, template_not_found, template_view};
-use crate::domain::coupons::{MAX_STOCK, TemplateInput, Validity, check_template};
+use crate::domain::coupons::{MAX_STOCK, TemplateInput, TemplateRules, Validity, check_template};
 use crate::error::{AppError, ErrorCode};
 use crate::service::staff::AccountKind;
 use crate::service::staff::audit::{self, Actor, Target};
@@ -113,19 +113,8 @@ async fn find_scoped<C: ConnectionTrait>(
     }
 }
 
-/// Creates a template: a merchant's as a `draft`, an operator's (the platform's own shop) `live`.
-pub async fn create(
-    db: &DatabaseConnection,
-    by: &Actor,
-    scope: Scope,
-    input: &TemplateInput,
-    now: DateTime<Utc>,
-) -> Result<TemplateView, AppError> {
-    let rules = check_template(input).map_err(field_error)?;
-    let (merchant_id, status) = match scope {
-        Scope::Merchant(id) => (Some(id), DRAFT),
-        Scope::Operator => (None, LIVE),
-    };
+/// The columns a template's rules set (stock included: `remaining` starts at the total).
+fn rule_columns(rules: TemplateRules, now: DateTime<Utc>) -> templates::ActiveModel {
     let (validity_type, valid_from, valid_to, valid_days) = match rules.validity {
         Validity::Fixed { from, to } => ("fixed", Some(from), Some(to), None),
         Validity::Relative { days } => ("relative", None, None, i32::try_from(days).ok()),
@@ -134,13 +123,7 @@ pub async fn create(
         .cities
         .as_ref()
         .map(|c| serde_json::to_string(c).unwrap_or_else(|_| "[]".to_owned()));
-    let by_kind = match by.kind {
-        AccountKind::Operator => "operator",
-        AccountKind::MerchantStaff => "merchant_staff",
-    };
-    let txn = db.begin().await?;
-    let row = templates::ActiveModel {
-        merchant_id: Set(merchant_id),
+    templates::ActiveModel {
         title: Set(rules.title),
         description: Set(rules.description),
         kind: Set(rules.kind.as_str().to_owned()),
@@ -161,16 +144,76 @@ pub async fn create(
         age_max_days: Set(rules.age_band.and_then(|b| i32::try_from(b.max).ok())),
         cities: Set(cities),
         points_cost: Set(rules.points_cost),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Creates a template: a merchant's as a `draft`, an operator's (the platform's own shop) `live`.
+pub async fn create(
+    db: &DatabaseConnection,
+    by: &Actor,
+    scope: Scope,
+    input: &TemplateInput,
+    now: DateTime<Utc>,
+) -> Result<TemplateView, AppError> {
+    let rules = check_template(input).map_err(field_error)?;
+    let (merchant_id, status) = match scope {
+        Scope::Merchant(id) => (Some(id), DRAFT),
+        Scope::Operator => (None, LIVE),
+    };
+    let by_kind = match by.kind {
+        AccountKind::Operator => "operator",
+        AccountKind::MerchantStaff => "merchant_staff",
+    };
+    let txn = db.begin().await?;
+    let row = templates::ActiveModel {
+        merchant_id: Set(merchant_id),
         status: Set(status.to_owned()),
         reject_reason: Set(None),
         created_by: Set(format!("{by_kind}:{}", by.id)),
         created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+        ..rule_columns(rules, now)
     }
     .insert(&txn)
     .await?;
     audit::record(&txn, by, "coupon_template.create", target(row.id), now).await?;
+    txn.commit().await?;
+    template_view(row)
+}
+
+/// Replaces a draft's (or a rejected template's) fields, checked as on creation; nothing else
+/// can be edited (a pending or live template's terms are what the operator approved).
+pub async fn edit(
+    db: &DatabaseConnection,
+    by: &Actor,
+    merchant_id: i32,
+    id: i32,
+    input: &TemplateInput,
+    now: DateTime<Utc>,
+) -> Result<TemplateView, AppError> {
+    let rules = check_template(input).map_err(field_error)?;
+    let scope = Scope::Merchant(merchant_id);
+    let txn = db.begin().await?;
+    let moved = templates::Entity::update_many()
+        .set(rule_columns(rules, now))
+        .filter(templates::Column::Id.eq(id))
+        .filter(templates::Column::MerchantId.eq(merchant_id))
+        .filter(templates::Column::Status.is_in([DRAFT, REJECTED]))
+        .exec(&txn)
+        .await?;
+    if moved.rows_affected == 0 {
+        let row = find_scoped(&txn, scope, id).await?;
+        return Err(AppError::new(
+            ErrorCode::TemplateStateConflict,
+            format!(
+                "the template is {}; only drafts and rejected templates can be edited",
+                row.status
+            ),
+        ));
+    }
+    audit::record(&txn, by, "coupon_template.edit", target(id), now).await?;
+    let row = find_scoped(&txn, scope, id).await?;
     txn.commit().await?;
     template_view(row)
 }
