@@ -239,7 +239,7 @@ error_codes! {
     SoldOut = ("sold_out", 409, Doors::MP, "no stock left"),
     ClaimLimitReached = ("claim_limit_reached", 409, Doors::MP, "you have claimed as many of these as one member may"),
     NotEligible = ("not_eligible", 403, Doors::MP, "none of your babies is in the template's age band, or your city is not one of its cities"),
-    NotClaimable = ("not_claimable", 409, Doors::MP, "the template is not live, outside its claim window, its merchant is suspended, or it costs points (points claims are not open yet)"),
+    NotClaimable = ("not_claimable", 409, Doors::MP, "the template is not live, outside its claim window, or its merchant is suspended"),
     CouponNotFound = ("coupon_not_found", 404, Doors::MP, "no such coupon of yours"),
     CouponUsed = ("coupon_used", 409, Doors::MP, "the coupon was redeemed already: no code for it"),
     CodeNotFound = ("code_not_found", 404, Doors::MERCHANT, "no such code (a code of another merchant's coupon does not exist for you either)"),

@@ -5,14 +5,14 @@
 //! - `care` → `audience` (consent), `messaging` (the outbox rows a schedule change narrows)
 //! - `messaging` → `audience` (followers, members)
 //! - `push` → `care` (schedules), `messaging` (outbox, subscribe allowances)
-//! - `privacy` → `audience`, `care`, `messaging`, `commerce`, `points` (export and erasure span them),
-//!   `staff` (the audit row of support's read of a member)
+//! - `privacy` → `audience`, `care`, `messaging`, `commerce`, `points` (export and erasure span
+//!   them), `staff` (the audit row of support's read of a member)
 //! - `commerce` → `messaging` (the outbox: coupon messages, renewal reminders), `staff` (audit,
-//!   merchant staff accounts)
+//!   merchant staff accounts), `points` (a coupon's points cost), `audience` (members, tiers)
 //! - `staff` → `audience`, `points` (operators' adjustments and points data, audited)
-//! - `points` → none (its callers credit and spend where the action happens: `care`,
-//!   `messaging`, `commerce`)
-//! - `care` → `points`, `messaging` → `points`, `privacy` → `points`
+//! - `points` → `audience` (the membership tier); its callers credit and spend where the action
+//!   happens: `care`, `messaging`, `commerce`
+//! - `care` → `points`, `messaging` → `points`
 //! - `audience` → none; `support` (shared helpers) → none
 //!
 //! Every change of a balance goes through [`ledger`].

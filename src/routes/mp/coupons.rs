@@ -54,7 +54,7 @@ pub async fn list_available(
         (status = 400, description = "`invalid_request_id`, `invalid_json`", body = ApiErrorBody),
         (status = 403, description = "`not_eligible`: no baby in the age band, or not in one of the cities", body = ApiErrorBody),
         (status = 404, description = "`coupon_template_not_found`", body = ApiErrorBody),
-        (status = 409, description = "`sold_out`, `claim_limit_reached`, `not_claimable` (not live, outside the claim window, merchant suspended, points claims not open yet)", body = ApiErrorBody),
+        (status = 409, description = "`sold_out`, `claim_limit_reached`, `not_claimable` (not live, outside the claim window, merchant suspended), `insufficient_points` (the template's points cost, paid in the claim)", body = ApiErrorBody),
     ),
     security(("bearer" = []))
 )]

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::support::Shop;
 use crate::mp::support::error;
+use crate::points::support::{adjust, assert_verified, balance, rows_of};
 
 async fn remaining(shop: &Shop, template: i64) -> i32 {
     coupon_templates::Entity::find_by_id(template as i32)
@@ -171,7 +172,7 @@ async fn cities_limit_who_may_claim() {
 }
 
 #[actix_web::test]
-async fn claims_outside_the_window_or_costing_points_are_refused_and_coupons_expire() {
+async fn claims_outside_the_window_are_refused_and_coupons_expire() {
     let shop = Shop::open().await;
     let parent = shop.mp.login("o-window").await;
     let later = shop
@@ -179,16 +180,6 @@ async fn claims_outside_the_window_or_costing_points_are_refused_and_coupons_exp
         .await;
     let (s, b) = shop.claim(&parent, later, "k1").await;
     assert_eq!(error(s, &b), (409, "not_claimable"));
-    let points = shop.live_template(json!({ "points_cost": 100 })).await;
-    let (s, b) = shop.claim(&parent, points, "k2").await;
-    assert_eq!(error(s, &b), (409, "not_claimable"));
-    assert!(
-        b["message"]
-            .as_str()
-            .unwrap()
-            .contains("points claims are not open")
-    );
-    assert_eq!(remaining(&shop, points).await, 100);
 
     let short = shop
         .live_template(json!({ "validity": { "type": "relative", "days": 1 } }))
@@ -267,5 +258,67 @@ async fn a_grant_gives_each_member_one_coupon_however_often_it_runs() {
         .post(&grants, &shop.ops.token, json!({ "grant_key": "x" }))
         .await;
     assert_eq!(error(s, &b), (400, "invalid_grant"));
+    shop.finish().await;
+}
+
+#[actix_web::test]
+async fn a_points_coupon_is_paid_from_the_points_ledger_in_the_claims_transaction() {
+    let shop = Shop::open().await;
+    let parent = shop.mp.login("o-points").await;
+    let cost = shop
+        .live_template(json!({ "points_cost": 100, "per_member_limit": 10 }))
+        .await;
+    // No points: refused, and neither the stock nor the member's limit moved.
+    let (s, b) = shop.claim(&parent, cost, "k1").await;
+    assert_eq!(error(s, &b), (409, "insufficient_points"));
+    assert_eq!(
+        (remaining(&shop, cost).await, coupons_of(&shop, cost).await),
+        (100, 0)
+    );
+
+    let (s, b) = adjust(&shop.mp, &shop.ops, &parent, 350, "top-up").await;
+    assert_eq!(s, 200, "{b}");
+    // Ten parallel claims with different request ids: points for three.
+    let claims = (0..10).map(|i| {
+        let request_id = format!("p{i}");
+        let (shop, parent) = (&shop, &parent);
+        async move { shop.claim(parent, cost, &request_id).await }
+    });
+    let answers = futures_util::future::join_all(claims).await;
+    let won: Vec<&Value> = answers
+        .iter()
+        .filter(|(s, _)| *s == 201)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(won.len(), 3, "{answers:?}");
+    for (s, b) in answers.iter().filter(|(s, _)| *s != 201) {
+        assert_eq!(error(*s, b), (409, "insufficient_points"));
+    }
+    assert_eq!(balance(&shop.mp, &parent).await, 50);
+    assert_eq!(
+        (remaining(&shop, cost).await, coupons_of(&shop, cost).await),
+        (97, 3)
+    );
+    let spent: Vec<i32> = coupons::Entity::find()
+        .filter(coupons::Column::TemplateId.eq(cost as i32))
+        .all(&shop.mp.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.points_spent)
+        .collect();
+    assert_eq!(spent, [100, 100, 100]);
+    // A retried claim answers its coupon and costs nothing more.
+    let first = won[0]["id"].clone();
+    let request_id = answers
+        .iter()
+        .position(|(_, b)| b["id"] == first)
+        .map(|i| format!("p{i}"))
+        .unwrap();
+    let (s, again) = shop.claim(&parent, cost, &request_id).await;
+    assert_eq!((s, again["id"].clone()), (201, first), "{again}");
+    assert_eq!(balance(&shop.mp, &parent).await, 50);
+    assert_eq!(rows_of(&shop.mp, &parent, "spend").await.len(), 3);
+    assert_verified(&shop.mp).await;
     shop.finish().await;
 }

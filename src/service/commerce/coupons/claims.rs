@@ -16,6 +16,7 @@ use entity::{
     babies, baby_caregivers, coupon_member_claims as member_claims, coupon_templates as templates,
     coupons, members, merchants,
 };
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
@@ -31,6 +32,7 @@ use crate::domain::coupons::{
 };
 use crate::error::{AppError, ErrorCode};
 use crate::service::ledger::{self, Entry, Guard};
+use crate::service::points;
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -392,23 +394,35 @@ pub async fn claim(
     Ok((coupon_view(&coupon, &template, now)?, replayed))
 }
 
-/// POINTS WIRING: the one place a claim's `points_cost` is paid, inside the claim's
-/// transaction (after the stock and the limit moved, before the commit), so a refusal undoes
-/// the whole claim. The lead wires it at merge to
-/// `crate::service::points::spend(txn, member_id, template.points_cost, "coupon_claim",
-/// &format!("coupon:{}", coupon.id), now)` (refusing 409 `insufficient_points`) and records
-/// the points on the coupon (`coupons.points_spent`). Until then points claims are not open.
-async fn pay_points_cost<C: ConnectionTrait>(
-    _txn: &C,
-    _member_id: i32,
+/// A claim's `points_cost`, paid through the points ledger inside the claim's transaction
+/// (after the stock and the limit moved, before the commit), so a refusal (409
+/// `insufficient_points`) undoes the whole claim. Keyed by the coupon, which the claim's own key
+/// makes once per claim; the coupon records what it cost.
+async fn pay_points_cost<C: ConnectionTrait + TransactionTrait>(
+    txn: &C,
+    member_id: i32,
     template: &templates::Model,
-    _coupon: &coupons::Model,
-    _now: DateTime<Utc>,
+    coupon: &coupons::Model,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    Err(not_claimable(&format!(
-        "this coupon costs {} points, and points claims are not open yet",
-        template.points_cost
-    )))
+    points::spend(
+        txn,
+        member_id,
+        i64::from(template.points_cost),
+        "coupon_claim",
+        &format!("coupon:{}", coupon.id),
+        now,
+    )
+    .await?;
+    coupons::Entity::update_many()
+        .col_expr(
+            coupons::Column::PointsSpent,
+            Expr::value(template.points_cost),
+        )
+        .filter(coupons::Column::Id.eq(coupon.id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// The member's coupons, newest first; only those in `status` (`unused`, `used`, `expired`)

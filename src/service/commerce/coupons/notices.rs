@@ -14,36 +14,10 @@ use crate::domain::coupons::EXPIRY_NOTICE_DAYS;
 use crate::domain::push::QuietHours;
 use crate::domain::time::shanghai_date;
 use crate::error::AppError;
-use crate::service::messaging::outbox::{self, About, NewMessage, Recipient};
+use crate::service::messaging::outbox::{self, NewMessage};
 
-fn message(
-    dedup_key: String,
-    member_id: i32,
-    title: &str,
-    summary: String,
-    quiet: QuietHours,
-    now: DateTime<Utc>,
-) -> NewMessage {
-    let today = shanghai_date(now);
-    NewMessage {
-        dedup_key,
-        kind: "campaign".into(),
-        recipient: Recipient::Member(member_id),
-        payload: serde_json::json!({
-            "campaign_kind": "announcement",
-            "title": title,
-            "summary": summary,
-            "kind_text": title,
-            "baby_name": "",
-            "date": today.to_string(),
-            "page": "pages/coupons/index",
-        }),
-        planned_for: today,
-        not_before: quiet.not_before(now),
-        held: None,
-        about: About::default(),
-    }
-}
+/// Where a coupon notice opens the mini-program.
+const COUPONS_PAGE: &str = "pages/coupons/index";
 
 /// Queues "your coupon was redeemed", in the redemption's transaction.
 pub(crate) async fn redeemed<C: ConnectionTrait>(
@@ -58,11 +32,12 @@ pub(crate) async fn redeemed<C: ConnectionTrait>(
     let summary = format!("「{}」已在{}核销", template.title, merchant_name);
     outbox::enqueue(
         txn,
-        vec![message(
+        vec![NewMessage::account_notice(
             format!("coupon-used:{}", coupon.id),
             member_id,
             "优惠券已核销",
             summary,
+            COUPONS_PAGE,
             quiet,
             now,
         )],
@@ -103,11 +78,12 @@ pub async fn queue_expiring(
             let member_id = c.member_id?;
             let title = titles.get(&c.template_id).cloned().unwrap_or_default();
             let until = shanghai_date(c.valid_until - Duration::seconds(1));
-            Some(message(
+            Some(NewMessage::account_notice(
                 format!("coupon-expiring:{}", c.id),
                 member_id,
                 "优惠券即将过期",
                 format!("「{title}」将于{until}到期，请尽快使用"),
+                COUPONS_PAGE,
                 quiet,
                 now,
             ))
