@@ -50,6 +50,13 @@ impl Target {
         }
     }
 
+    pub fn pay_order(id: i32) -> Self {
+        Target {
+            kind: "pay_order",
+            id: id.to_string(),
+        }
+    }
+
     pub fn member(id: i32) -> Self {
         Target {
             kind: "member",
@@ -82,6 +89,8 @@ pub mod action {
     pub const POINTS_LEVELS_PUT: &str = "points.levels_put";
     pub const POINTS_CAMPAIGN_CREATE: &str = "points.campaign_create";
     pub const POINTS_CAMPAIGN_END: &str = "points.campaign_end";
+    /// An operator's refund of a WeChat Pay order.
+    pub const PAY_REFUND: &str = "pay_order.refund";
 }
 
 /// Appends one row. `conn` is the transaction of the write being recorded, where there is one.

@@ -4,6 +4,7 @@
 use babyvax::clock::Clock;
 use chrono::Duration;
 use futures_util::future::join_all;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::support::PayApp;
@@ -36,6 +37,16 @@ async fn parallel_partial_refunds_never_exceed_what_was_paid() {
     assert_eq!((accepted, refused), (3, 5), "{results:?}");
     let at_fake: i64 = mp.fake.pay_refunds().iter().map(|r| r.refund).sum();
     assert_eq!(at_fake, 3000);
+    // Each accepted refund is in the audit log, naming the operator and the order.
+    let audited: Vec<(i32, Option<String>)> = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Action.eq("pay_order.refund"))
+        .all(&mp.app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.actor_id, row.target_id))
+        .collect();
+    assert_eq!(audited, vec![(ops.id, Some(id.to_string())); 3]);
     // Confirmed: the order is refunded in full.
     for r in mp.fake.pay_refunds() {
         let notice = mp.fake.settle_refund(&r.out_refund_no, "SUCCESS").unwrap();

@@ -1,6 +1,7 @@
 //! Refunds: a stable `out_refund_no` per request, the amount reserved under a guard before
 //! WeChat Pay is asked, the final state from the refund notification or the refund query.
 
+use crate::service::staff::audit::{self, Actor, Target, action};
 use chrono::{DateTime, Duration, Utc};
 use entity::{pay_order_events as events, pay_orders as orders, pay_refunds};
 use sea_orm::sea_query::Expr;
@@ -27,6 +28,8 @@ pub mod refund_state {
 }
 
 pub struct RefundRequest<'a> {
+    /// The operator asking: the refund is in the audit log with the reservation.
+    pub by: &'a Actor,
     pub amount_fen: i64,
     pub reason: Option<&'a str>,
     pub request_id: &'a str,
@@ -82,7 +85,7 @@ pub async fn refund(
                 &request_id,
                 req.amount_fen,
                 reason,
-                false,
+                Some(req.by),
                 now,
             )
             .await?
@@ -100,9 +103,11 @@ async fn reserve(
     request_id: &str,
     amount_fen: i64,
     reason: Option<String>,
-    automatic: bool,
+    requested_by: Option<&Actor>,
     now: DateTime<Utc>,
 ) -> Result<pay_refunds::Model, AppError> {
+    // Nobody asked: a payment that arrived after the order closed goes back by itself.
+    let automatic = requested_by.is_none();
     let refundable: &[&str] = if automatic {
         &[state::CLOSED]
     } else {
@@ -164,6 +169,16 @@ async fn reserve(
         }
         .insert(&txn)
         .await?;
+        if let Some(by) = requested_by {
+            audit::record(
+                &txn,
+                by,
+                action::PAY_REFUND,
+                Some(Target::pay_order(order.id)),
+                now,
+            )
+            .await?;
+        }
     }
     txn.commit().await?;
     pay_refunds::Entity::find()
@@ -390,7 +405,7 @@ pub(super) async fn refund_late_payment(
         "automatic",
         order.amount_fen,
         Some("paid after the order was closed".into()),
-        true,
+        None,
         now,
     )
     .await?;
