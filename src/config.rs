@@ -108,6 +108,10 @@ pub struct RawSettings {
     pub points_expiry_months: u32,
     /// `serve` runs the daily points expiry job.
     pub points_expiry_enabled: bool,
+    // ---- membership ----
+    /// Coupon template ids granted each month to advanced and premium members, comma-separated.
+    #[serde(deserialize_with = "optional_text")]
+    pub membership_coupon_pack: Option<String>,
 }
 
 impl Default for RawSettings {
@@ -154,6 +158,7 @@ impl Default for RawSettings {
             pay_notify_url: None,
             points_expiry_months: crate::domain::points::DEFAULT_EXPIRY_MONTHS,
             points_expiry_enabled: true,
+            membership_coupon_pack: None,
         }
     }
 }
@@ -200,6 +205,8 @@ pub struct Settings {
     /// `BABYVAX_POINTS_EXPIRY_MONTHS`, 1-120.
     pub points_expiry_months: u32,
     pub points_expiry_enabled: bool,
+    /// `BABYVAX_MEMBERSHIP_COUPON_PACK`: the coupon templates of the monthly pack (none: no pack).
+    pub membership_coupon_pack: Vec<i32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -303,9 +310,14 @@ impl RawSettings {
             key: "BABYVAX_POINTS_EXPIRY_MONTHS",
             reason: e.to_string(),
         })?;
+        let membership_coupon_pack = template_ids(
+            "BABYVAX_MEMBERSHIP_COUPON_PACK",
+            self.membership_coupon_pack.as_deref(),
+        )?;
         Ok(Settings {
             push,
             pay,
+            membership_coupon_pack,
             points_expiry_months,
             points_expiry_enabled: self.points_expiry_enabled,
             database_url: self.database_url,
@@ -499,6 +511,24 @@ fn push_settings(raw: &RawSettings) -> Result<PushSettings, ConfigError> {
         quota_pause,
         templates,
     })
+}
+
+/// A comma-separated list of positive ids (`12, 15`); unset or blank is none.
+fn template_ids(key: &'static str, raw: Option<&str>) -> Result<Vec<i32>, ConfigError> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse::<i32>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| ConfigError::Invalid {
+                    key,
+                    reason: format!("`{part}` is not a template id (a positive integer)"),
+                })
+        })
+        .collect()
 }
 
 /// WeChat Pay: all of `BABYVAX_PAY_*` unset disables payment; otherwise every required setting
@@ -951,6 +981,8 @@ mod tests {
             |r| Some(r.pay_api_base.clone());
         text_setting_pay_notify_url: "pay_notify_url", "BABYVAX_PAY_NOTIFY_URL",
             |r| r.pay_notify_url.clone();
+        text_setting_membership_coupon_pack: "membership_coupon_pack",
+            "BABYVAX_MEMBERSHIP_COUPON_PACK", |r| r.membership_coupon_pack.clone();
     }
 
     fn pay_raw() -> RawSettings {
@@ -988,6 +1020,23 @@ mod tests {
         assert_eq!(pay.api_base.as_str(), "https://api.mch.weixin.qq.com/");
         assert_eq!(pay.appid, "wxmp");
         assert!(!format!("{pay:?}").contains("0123456789abcdef"));
+    }
+
+    #[test]
+    fn the_membership_coupon_pack_is_a_list_of_template_ids() {
+        assert!(raw().validate().unwrap().membership_coupon_pack.is_empty());
+        let mut r = raw();
+        r.membership_coupon_pack = Some(" 12, 15 ,".into());
+        assert_eq!(r.validate().unwrap().membership_coupon_pack, [12, 15]);
+        for bad in ["12,abc", "0", "-3"] {
+            let mut r = raw();
+            r.membership_coupon_pack = Some(bad.into());
+            let err = r.validate().unwrap_err().to_string();
+            assert!(
+                err.contains("BABYVAX_MEMBERSHIP_COUPON_PACK"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -213,6 +213,7 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
         state.db.clone(),
         state.pay.clone(),
         state.settings.push.quiet,
+        state.settings.membership_coupon_pack.clone(),
         state.clock.clone(),
         stop_profiles.subscribe(),
     ));

@@ -20,6 +20,8 @@ pub struct Model {
     pub state: String,
     pub reminded_early_at: Option<DateTimeUtc>,
     pub reminded_last_at: Option<DateTimeUtc>,
+    /// Monthly coupon packs granted so far (the next one is due on anniversary number this).
+    pub coupon_packs_granted: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

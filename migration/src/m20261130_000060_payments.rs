@@ -90,6 +90,7 @@ enum MembershipPeriods {
     State,
     RemindedEarlyAt,
     RemindedLastAt,
+    CouponPacksGranted,
     CreatedAt,
     UpdatedAt,
 }
@@ -245,6 +246,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(
                         MembershipPeriods::RemindedLastAt,
                     ))
+                    .col(integer(MembershipPeriods::CouponPacksGranted).default(0))
                     .col(timestamp_with_time_zone(MembershipPeriods::CreatedAt))
                     .col(timestamp_with_time_zone(MembershipPeriods::UpdatedAt))
                     .to_owned(),

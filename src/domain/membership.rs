@@ -194,6 +194,24 @@ pub fn period_end(
     end_of_shanghai_day(last)
 }
 
+/// How many monthly coupon packs a period has earned by `today`: one on its first day and one
+/// on each monthly anniversary before its last day (Jan 31 → Feb 28 → Mar 31, chrono's month
+/// arithmetic from the first day): a 3-month period earns 3. A period cut short earns none past
+/// its new end.
+pub fn coupon_packs_due(starts_at: DateTime<Utc>, ends_at: DateTime<Utc>, today: NaiveDate) -> u32 {
+    let first = shanghai_date(starts_at);
+    let last = last_day(ends_at);
+    let mut due = 0;
+    while let Some(anniversary) = first.checked_add_months(Months::new(due)) {
+        // The anniversary on the last day starts the month the period does not cover.
+        if anniversary > today || anniversary >= last {
+            break;
+        }
+        due += 1;
+    }
+    due
+}
+
 /// The unused value (fen) of a period at `now`.
 pub fn unused_fen(
     paid_fen: i64,
@@ -253,6 +271,10 @@ mod tests {
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
     }
 
@@ -339,5 +361,24 @@ mod tests {
             refund_effect(500, 250, bought, end, bought, bought + Duration::days(1)),
             RefundEffect::EndAt(bought + Duration::days(15))
         );
+    }
+
+    #[test]
+    fn a_period_earns_a_coupon_pack_on_its_first_day_and_each_anniversary_it_covers() {
+        let start = end_of_shanghai_day(d("2026-01-30"));
+        let end = period_end(start, None, 3);
+        assert_eq!(last_day(end), d("2026-04-30"));
+        let due = |today: &str| coupon_packs_due(start, end, d(today));
+        assert_eq!(due("2026-01-30"), 0);
+        assert_eq!(due("2026-01-31"), 1);
+        assert_eq!(due("2026-02-27"), 1);
+        // Jan 31 + 1 month is the last day of February.
+        assert_eq!(due("2026-02-28"), 2);
+        assert_eq!(due("2026-03-31"), 3);
+        assert_eq!(due("2026-04-30"), 3);
+        assert_eq!(due("2027-01-01"), 3);
+        // Cut short on Mar 10: the March pack is never due.
+        let cut = end_of_shanghai_day(d("2026-03-10"));
+        assert_eq!(coupon_packs_due(start, cut, d("2026-04-30")), 2);
     }
 }

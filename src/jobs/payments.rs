@@ -1,6 +1,6 @@
 //! Payments' background work, every minute: unpaid orders closed at their persisted due time,
 //! orders and refunds whose notification never came settled by asking WeChat Pay, and
-//! membership renewal reminders put into the push outbox.
+//! membership renewal reminders put into the push outbox, and members' monthly coupon packs.
 
 use std::time::Duration;
 
@@ -18,6 +18,8 @@ const PAUSE: Duration = Duration::from_secs(60);
 pub struct Report {
     pub reconciled: payments::Reconciled,
     pub reminders: u64,
+    /// Coupons granted as monthly packs.
+    pub coupon_packs: u64,
 }
 
 /// One pass; `pay` None (payment disabled) still sends renewal reminders.
@@ -25,6 +27,7 @@ pub async fn run_once(
     db: &DatabaseConnection,
     pay: Option<&PayClient>,
     quiet: QuietHours,
+    coupon_pack: &[i32],
     clock: &SharedClock,
 ) -> Result<Report, AppError> {
     let reconciled = match pay {
@@ -32,9 +35,12 @@ pub async fn run_once(
         None => payments::Reconciled::default(),
     };
     let reminders = membership::reminders::remind(db, quiet, clock.now()).await?;
+    let coupon_packs =
+        membership::benefits::grant_coupon_packs(db, coupon_pack, clock.now()).await?;
     Ok(Report {
         reconciled,
         reminders,
+        coupon_packs,
     })
 }
 
@@ -43,11 +49,12 @@ pub async fn run(
     db: DatabaseConnection,
     pay: Option<PayClient>,
     quiet: QuietHours,
+    coupon_pack: Vec<i32>,
     clock: SharedClock,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     loop {
-        if let Err(e) = run_once(&db, pay.as_ref(), quiet, &clock).await {
+        if let Err(e) = run_once(&db, pay.as_ref(), quiet, &coupon_pack, &clock).await {
             tracing::error!(error = %e, "payments job failed");
         }
         if *stop.borrow() {

@@ -330,7 +330,8 @@ async fn renewal_reminders_go_three_days_before_and_on_the_last_day_once_each() 
     let order = app.order(&parent, "basic_1m", "r").await;
     assert_eq!(app.pay(&order).await, 204);
     let clock: SharedClock = mp.app.clock.clone();
-    let run = || babyvax::jobs::payments::run_once(&mp.app.db, None, QuietHours::default(), &clock);
+    let run =
+        || babyvax::jobs::payments::run_once(&mp.app.db, None, QuietHours::default(), &[], &clock);
     // Ends at the end of 2026-04-10 (Shanghai).
     mp.set_today("2026-04-06");
     assert_eq!(run().await.unwrap().reminders, 0);
@@ -382,14 +383,64 @@ async fn a_renewed_membership_gets_no_reminder_for_the_period_it_continues() {
     }
     let clock: SharedClock = mp.app.clock.clone();
     mp.set_today("2026-04-09");
-    let done = babyvax::jobs::payments::run_once(&mp.app.db, None, QuietHours::default(), &clock)
-        .await
-        .unwrap();
+    let done =
+        babyvax::jobs::payments::run_once(&mp.app.db, None, QuietHours::default(), &[], &clock)
+            .await
+            .unwrap();
     assert_eq!(done.reminders, 0);
     mp.set_today("2026-05-08");
-    let done = babyvax::jobs::payments::run_once(&mp.app.db, None, QuietHours::default(), &clock)
-        .await
-        .unwrap();
+    let done =
+        babyvax::jobs::payments::run_once(&mp.app.db, None, QuietHours::default(), &[], &clock)
+            .await
+            .unwrap();
     assert_eq!(done.reminders, 1);
+    app.finish().await;
+}
+
+#[actix_web::test]
+async fn advanced_members_get_the_coupon_pack_on_the_first_day_and_each_anniversary_once() {
+    use crate::coupons::support::{live_template, onboard, template};
+    use babyvax::clock::SharedClock;
+
+    let app = PayApp::spawn().await;
+    let mp = &app.mp;
+    let ops = operator(mp, "ops", "operator").await;
+    let merchant = onboard(mp, &ops, "pack", 500).await;
+    let pack = live_template(mp, &ops, &merchant, template(json!({}))).await as i32;
+    let advanced = mp.login("o-pack").await;
+    let order = app.order(&advanced, "advanced_3m", "r").await;
+    assert_eq!(app.pay(&order).await, 204);
+    let basic = mp.login("o-basic").await;
+    let order = app.order(&basic, "basic_3m", "r").await;
+    assert_eq!(app.pay(&order).await, 204);
+
+    let clock: SharedClock = mp.app.clock.clone();
+    let packs = || async {
+        babyvax::jobs::payments::run_once(&mp.app.db, None, QuietHours::default(), &[pack], &clock)
+            .await
+            .unwrap()
+            .coupon_packs
+    };
+    // Bought on 2026-03-10: packs on Mar 10, Apr 10 and May 10; Jun 10 is the last day.
+    assert_eq!(packs().await, 1);
+    assert_eq!(packs().await, 0);
+    mp.set_today("2026-04-09");
+    assert_eq!(packs().await, 0);
+    mp.set_today("2026-04-10");
+    assert_eq!(packs().await, 1);
+    // A month without a run: its pack comes late, not never.
+    mp.set_today("2026-06-10");
+    assert_eq!(packs().await, 1);
+    mp.set_today("2026-06-11");
+    assert_eq!(packs().await, 0);
+
+    let coupons_of = |openid: &'static str| async move {
+        let member = mp.login(openid).await;
+        let (status, body) = mp.get("/api/v1/coupons", &member.token).await;
+        assert_eq!(status, 200, "{body}");
+        body.as_array().unwrap().len()
+    };
+    assert_eq!(coupons_of("o-pack").await, 3);
+    assert_eq!(coupons_of("o-basic").await, 0);
     app.finish().await;
 }
