@@ -444,3 +444,47 @@ async fn advanced_members_get_the_coupon_pack_on_the_first_day_and_each_annivers
     assert_eq!(coupons_of("o-basic").await, 0);
     app.finish().await;
 }
+
+#[actix_web::test]
+async fn a_refund_of_a_stacked_period_moves_the_later_ones_up_leaving_no_gap() {
+    let app = PayApp::spawn().await;
+    let mp = &app.mp;
+    let parent = mp.login("o-gap").await;
+    let first = app.order(&parent, "basic_1m", "a").await;
+    assert_eq!(app.pay(&first).await, 204);
+    let second = app.order(&parent, "basic_1m", "b").await;
+    assert_eq!(app.pay(&second).await, 204);
+    let before = app.periods(&parent).await;
+    let (a, b) = (before[0].clone(), before[1].clone());
+    assert_eq!(b.starts_at, a.ends_at);
+
+    // Two days in, the first month is refunded in full: removed, and the second starts now.
+    mp.app.clock.advance(Duration::days(2));
+    let parent = mp.login("o-gap").await;
+    let ops = operator(mp, "ops", "operator").await;
+    let order_id = first["order_id"].as_i64().unwrap();
+    let (status, body) = mp
+        .post(
+            &format!("/admin/v1/pay-orders/{order_id}/refunds"),
+            &ops.token,
+            json!({"amount_fen": 500, "request_id": "gap"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let no = body["out_refund_no"].as_str().unwrap().to_owned();
+    let done = mp.fake.settle_refund(&no, "SUCCESS").unwrap();
+    assert_eq!(mp.fake.deliver(&done).await, 204);
+
+    let now = mp.now();
+    let after = app.periods(&parent).await;
+    assert_eq!(after[0].state, "removed");
+    let moved = after.iter().find(|p| p.id == b.id).unwrap();
+    assert_eq!(moved.starts_at, now);
+    assert_eq!(moved.ends_at, b.ends_at - (a.ends_at - now));
+    let m = app.membership(&parent).await;
+    assert_eq!(
+        (m["active"].clone(), m["tier"].clone()),
+        (json!(true), json!("basic"))
+    );
+    app.finish().await;
+}

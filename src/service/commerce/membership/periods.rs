@@ -153,5 +153,36 @@ async fn apply_refund(
         .filter(periods_t::Column::Id.eq(period.id))
         .exec(txn)
         .await?;
+    // Periods stacked after this one move up by the time it no longer covers, so the member
+    // is not left without benefits between what stays and what they paid for after it.
+    let covered_until = match effect {
+        RefundEffect::Remove => period.starts_at,
+        RefundEffect::EndAt(_) => ends_at,
+    };
+    let freed = period.ends_at - covered_until.max(now);
+    if let (Some(member_id), true) = (period.member_id, freed > Duration::zero()) {
+        let later = periods_t::Entity::find()
+            .filter(periods_t::Column::MemberId.eq(member_id))
+            .filter(periods_t::Column::State.ne(period_state::REMOVED))
+            .filter(periods_t::Column::Id.ne(period.id))
+            .filter(periods_t::Column::StartsAt.gte(period.ends_at))
+            .all(txn)
+            .await?;
+        for stacked in later {
+            periods_t::Entity::update_many()
+                .col_expr(
+                    periods_t::Column::StartsAt,
+                    Expr::value(stacked.starts_at - freed),
+                )
+                .col_expr(
+                    periods_t::Column::EndsAt,
+                    Expr::value(stacked.ends_at - freed),
+                )
+                .col_expr(periods_t::Column::UpdatedAt, Expr::value(now))
+                .filter(periods_t::Column::Id.eq(stacked.id))
+                .exec(txn)
+                .await?;
+        }
+    }
     Ok(())
 }
