@@ -81,18 +81,7 @@ fn main() -> anyhow::Result<()> {
         raw,
         args.database_url.as_deref(),
         async move |db| seed(db, members_n, stock).await,
-        async |db| {
-            // A pooled PostgreSQL connection opened on a worker's runtime dies with the
-            // workers; the pool opens a fresh one on the retry.
-            let mut last = None;
-            for _ in 0..3 {
-                match stored(db).await {
-                    Ok(counts) => return Ok(counts),
-                    Err(e) => last = Some(e),
-                }
-            }
-            Err(last.map_or_else(|| anyhow::anyhow!("no attempt"), anyhow::Error::from))
-        },
+        async |db| Ok(stored(db).await?),
     )?;
     let report = client_rt.block_on(drive(&server.address, &args, &seeded));
     let database = server.database.clone();

@@ -172,9 +172,13 @@ async fn serve<Seeded, Stopped>(
     // `start` waits for this; the receiver outlives the send.
     let _ = ready.send((server.handle(), database.label.clone(), seeded));
     server.await.context("server failed")?;
-    let stopped = after(&db).await?;
+    // The pool's PostgreSQL connections were opened on the server's worker runtimes, which are
+    // gone now: `after` gets a connection of its own.
     db.close().await.ok();
-    Ok(stopped)
+    let after_db = database.connect().await?;
+    let stopped = after(&after_db).await;
+    after_db.close().await.ok();
+    stopped
 }
 
 impl<T> Server<T> {

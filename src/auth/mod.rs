@@ -16,6 +16,7 @@
 //! always wins over a bad body. The account read is asynchronous: a request whose body is also
 //! malformed may be refused for its body (400) first. Either way no handler runs.
 
+mod jwt_crypto;
 mod member;
 mod merchant;
 mod operator;

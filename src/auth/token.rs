@@ -89,6 +89,7 @@ pub struct IssuedToken {
 
 impl JwtKeys {
     pub fn from_secret(secret: &[u8]) -> Self {
+        super::jwt_crypto::install();
         let validation = |audience: Audience| {
             let mut validation = Validation::new(Algorithm::HS256);
             // Expiry is ours to check, against the state's clock (see `verify`).
