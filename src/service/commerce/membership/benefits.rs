@@ -36,7 +36,17 @@ pub async fn grant_coupon_packs(
         return Ok(0);
     }
     let today = shanghai_date(now);
+    let with_pack: Vec<&str> = Tier::ALL
+        .into_iter()
+        .filter(|tier| {
+            benefits(*tier)
+                .iter()
+                .any(|b| matches!(b, Benefit::MonthlyCouponPack { .. }))
+        })
+        .map(Tier::as_str)
+        .collect();
     let running = periods_t::Entity::find()
+        .filter(periods_t::Column::Tier.is_in(with_pack))
         .filter(periods_t::Column::State.ne(period_state::REMOVED))
         .filter(periods_t::Column::StartsAt.lte(now))
         .filter(periods_t::Column::EndsAt.gt(now))
@@ -45,15 +55,12 @@ pub async fn grant_coupon_packs(
         .await?;
     let mut granted = 0;
     for period in running {
-        let (Some(member_id), Some(tier)) = (period.member_id, Tier::parse(&period.tier)) else {
+        let Some(member_id) = period.member_id else {
             continue;
         };
-        let has_pack = benefits(tier)
-            .iter()
-            .any(|b| matches!(b, Benefit::MonthlyCouponPack { .. }));
         let done = u32::try_from(period.coupon_packs_granted).unwrap_or(0);
         let due = coupon_packs_due(period.starts_at, period.ends_at, today);
-        if !has_pack || due <= done {
+        if due <= done {
             continue;
         }
         let mut complete = true;

@@ -31,6 +31,25 @@ pub async fn remind(
         let Some(member_id) = p.member_id else {
             continue;
         };
+        let last = last_day(p.ends_at);
+        let (which, column, sent) = if last == today {
+            (
+                "last_day",
+                periods_t::Column::RemindedLastAt,
+                p.reminded_last_at,
+            )
+        } else {
+            (
+                "3_days",
+                periods_t::Column::RemindedEarlyAt,
+                p.reminded_early_at,
+            )
+        };
+        // Told already: skipped before the member's periods are read, so a minute's pass costs
+        // one query while nothing is new.
+        if sent.is_some() {
+            continue;
+        }
         // Renewed already: a later period continues this one.
         let later = live_periods(db, member_id)
             .await?
@@ -39,12 +58,6 @@ pub async fn remind(
         if later {
             continue;
         }
-        let last = last_day(p.ends_at);
-        let (which, column) = if last == today {
-            ("last_day", periods_t::Column::RemindedLastAt)
-        } else {
-            ("3_days", periods_t::Column::RemindedEarlyAt)
-        };
         let message = NewMessage::account_notice(
             format!("membership_renewal:{}:{which}", p.id),
             member_id,
