@@ -174,6 +174,7 @@ pub async fn order(
             amount_fen: plan.price_fen,
             description: &description,
             request_id: &request_id,
+            pay_within: payments::CLOSE_AFTER,
         },
         now,
     )

@@ -115,6 +115,9 @@ pub struct NewOrder<'a> {
     pub amount_fen: i64,
     pub description: &'a str,
     pub request_id: &'a str,
+    /// How long the parent has to pay: WeChat Pay's `time_expire` and our `close_due_at`
+    /// ([`CLOSE_AFTER`] unless what is bought holds something for less, such as a seat).
+    pub pay_within: Duration,
 }
 
 pub struct Created {
@@ -189,7 +192,7 @@ pub async fn create_order(
                 refund_reserved_fen: Set(0),
                 refunded_fen: Set(0),
                 state: Set(state::CREATED.to_owned()),
-                close_due_at: Set(now + CLOSE_AFTER),
+                close_due_at: Set(now + new.pay_within),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -503,9 +506,22 @@ pub async fn apply_transaction(
     }
 }
 
+/// Closes an unpaid order here, inside the caller's transaction, for the purpose that gives up
+/// what it held (an unpaid shop order cancelled, a seat released). `false` when it is not
+/// awaiting payment any more: paid meanwhile, so the caller must keep what was bought. A
+/// payment that arrives after the close is refunded automatically ([`apply_transaction`]).
+pub async fn close_unpaid<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    order: &orders::Model,
+    why: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    close_locally(db, order, why, now).await
+}
+
 /// Closes `order` locally (guarded: only from `created`).
-async fn close_locally(
-    db: &DatabaseConnection,
+async fn close_locally<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     order: &orders::Model,
     why: &str,
     now: DateTime<Utc>,
