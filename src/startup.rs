@@ -217,6 +217,11 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
         state.clock.clone(),
         stop_profiles.subscribe(),
     ));
+    actix_web::rt::spawn(crate::jobs::shop::run(
+        state.db.clone(),
+        state.clock.clone(),
+        stop_profiles.subscribe(),
+    ));
     let served = serve(listener, state)?.await.context("server failed");
     let _ = stop_profiles.send(true);
     served

@@ -4,3 +4,4 @@ pub mod follower_profiles;
 pub mod payments;
 pub mod points;
 pub mod push;
+pub mod shop;

@@ -8,7 +8,8 @@
 //! - `privacy` → `audience`, `care`, `messaging`, `commerce`, `points` (export and erasure span
 //!   them), `staff` (the audit row of support's read of a member)
 //! - `commerce` → `messaging` (the outbox: coupon messages, renewal reminders), `staff` (audit,
-//!   merchant staff accounts), `points` (a coupon's points cost), `audience` (members, tiers)
+//!   merchant staff accounts), `points` (a coupon's points cost), `audience` (members, tiers),
+//!   `care` (the shop's recommendations read a baby's schedule and stages)
 //! - `staff` → `audience`, `points` (operators' adjustments and points data, audited)
 //! - `points` → `audience` (the membership tier); its callers credit and spend where the action
 //!   happens: `care`, `messaging`, `commerce`

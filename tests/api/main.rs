@@ -14,4 +14,5 @@ mod pay;
 mod points;
 mod push;
 mod service;
+mod shop;
 mod wechat;

@@ -9,6 +9,7 @@ pub mod operators;
 pub mod pay_orders;
 pub mod points;
 pub mod settlements;
+pub mod shop;
 pub mod spec;
 
 use actix_web::{Resource, web};
@@ -139,6 +140,56 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/admin/v1/members/{member_id}/points")
                 .route(web::post().to(points::adjust_points)),
+        )
+        .service(
+            resource("/admin/v1/shop/categories")
+                .route(web::get().to(shop::list_categories))
+                .route(web::post().to(shop::create_category)),
+        )
+        .service(
+            resource("/admin/v1/shop/products")
+                .route(web::get().to(shop::list_products))
+                .route(web::post().to(shop::create_product)),
+        )
+        .service(
+            resource("/admin/v1/shop/products/{product_id}")
+                .route(web::get().to(shop::get_product))
+                .route(web::put().to(shop::edit_product)),
+        )
+        .service(
+            resource("/admin/v1/shop/products/{product_id}/publish")
+                .route(web::post().to(shop::publish_product)),
+        )
+        .service(
+            resource("/admin/v1/shop/products/{product_id}/unpublish")
+                .route(web::post().to(shop::unpublish_product)),
+        )
+        .service(
+            resource("/admin/v1/shop/skus/{sku_id}/stock").route(web::put().to(shop::set_stock)),
+        )
+        .service(resource("/admin/v1/shop/orders").route(web::get().to(shop::list_orders)))
+        .service(resource("/admin/v1/shop/orders/{order_id}").route(web::get().to(shop::get_order)))
+        .service(
+            resource("/admin/v1/shop/orders/{order_id}/ship")
+                .route(web::post().to(shop::ship_order)),
+        )
+        .service(
+            resource("/admin/v1/shop/orders/{order_id}/refund/approve")
+                .route(web::post().to(shop::approve_refund)),
+        )
+        .service(
+            resource("/admin/v1/shop/orders/{order_id}/refund/refuse")
+                .route(web::post().to(shop::refuse_refund)),
+        )
+        .service(
+            resource("/admin/v1/shop/flash-sales").route(web::post().to(shop::create_flash_sale)),
+        )
+        .service(
+            resource("/admin/v1/shop/flash-sales/{sale_id}")
+                .route(web::get().to(shop::get_flash_sale)),
+        )
+        .service(
+            resource("/admin/v1/shop/mall/items").route(web::post().to(shop::create_mall_item)),
         )
         .service(resource(spec::SPEC_URL).route(web::get().to(spec::serve)));
 }

@@ -8,7 +8,7 @@ use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
 use super::{
-    auth, coupons, members, membership, merchants, operators, pay_orders, points, settlements,
+    auth, coupons, members, membership, merchants, operators, pay_orders, points, settlements, shop,
 };
 use crate::error::Doors;
 use crate::routes::contract::{ApiErrorBody, DoorContract};
@@ -62,6 +62,23 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         points::end_campaign,
         points::member_ledger,
         points::adjust_points,
+        shop::create_category,
+        shop::list_categories,
+        shop::create_product,
+        shop::list_products,
+        shop::get_product,
+        shop::edit_product,
+        shop::publish_product,
+        shop::unpublish_product,
+        shop::set_stock,
+        shop::list_orders,
+        shop::get_order,
+        shop::ship_order,
+        shop::approve_refund,
+        shop::refuse_refund,
+        shop::create_flash_sale,
+        shop::get_flash_sale,
+        shop::create_mall_item,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -74,6 +91,7 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         (name = "coupons", description = "Coupon templates: approval, stock, grants"),
         (name = "settlements", description = "Monthly statements per merchant"),
         (name = "points", description = "Points: earning rules, levels, campaigns, members' ledgers and adjustments (admin, operator; audited)"),
+        (name = "shop", description = "The shop: catalogue, stock, orders and refunds, flash sales, the points mall (audited)"),
     )
 )]
 pub struct AdminApiDoc;

@@ -77,7 +77,7 @@ pub async fn claim(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CouponsQuery {
-    /// `unused`, `used` or `expired`; all when absent.
+    /// `unused`, `locked` (held by an unpaid shop order), `used` or `expired`; all when absent.
     pub status: Option<String>,
 }
 
@@ -89,7 +89,7 @@ pub struct CouponsQuery {
     params(CouponsQuery),
     responses(
         (status = 200, description = "Newest first", body = [CouponView]),
-        (status = 400, description = "`invalid_query`: status not unused, used or expired", body = ApiErrorBody),
+        (status = 400, description = "`invalid_query`: status not unused, locked, used or expired", body = ApiErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -99,10 +99,10 @@ pub async fn list_coupons(
     query: web::Query<CouponsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let status = query.status.as_deref();
-    if status.is_some_and(|s| !matches!(s, "unused" | "used" | "expired")) {
+    if status.is_some_and(|s| !matches!(s, "unused" | "locked" | "used" | "expired")) {
         return Err(AppError::new(
             ErrorCode::InvalidQuery,
-            "status must be unused, used or expired",
+            "status must be unused, locked, used or expired",
         ));
     }
     let list = claims::mine(&state.db, me.member_id, status, state.clock.now()).await?;

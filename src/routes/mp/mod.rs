@@ -9,6 +9,7 @@ pub mod membership;
 pub mod pay_orders;
 pub mod points;
 pub mod push;
+pub mod shop;
 pub mod spec;
 pub mod subscriptions;
 pub mod vaccinations;
@@ -115,6 +116,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/v1/points").route(web::get().to(points::get_points)))
         .service(resource("/api/v1/points/ledger").route(web::get().to(points::get_ledger)))
         .service(resource("/api/v1/points/check-ins").route(web::post().to(points::check_in)))
-        .service(resource("/api/v1/points/tasks").route(web::get().to(points::get_tasks)));
+        .service(resource("/api/v1/points/tasks").route(web::get().to(points::get_tasks)))
+        .service(resource("/api/v1/shop/categories").route(web::get().to(shop::list_categories)))
+        .service(resource("/api/v1/shop/products").route(web::get().to(shop::list_products)))
+        .service(
+            resource("/api/v1/shop/products/{product_id}").route(web::get().to(shop::get_product)),
+        )
+        .service(
+            resource("/api/v1/shop/recommendations")
+                .route(web::get().to(shop::get_recommendations)),
+        )
+        .service(
+            resource("/api/v1/shop/orders")
+                .route(web::get().to(shop::list_orders))
+                .route(web::post().to(shop::create_order)),
+        )
+        .service(resource("/api/v1/shop/orders/{order_id}").route(web::get().to(shop::get_order)))
+        .service(
+            resource("/api/v1/shop/orders/{order_id}/cancel")
+                .route(web::post().to(shop::cancel_order)),
+        )
+        .service(
+            resource("/api/v1/shop/orders/{order_id}/receive")
+                .route(web::post().to(shop::receive_order)),
+        )
+        .service(
+            resource("/api/v1/shop/orders/{order_id}/refund-request")
+                .route(web::post().to(shop::request_refund)),
+        )
+        .service(resource("/api/v1/shop/flash-sales").route(web::get().to(shop::list_flash_sales)))
+        .service(resource("/api/v1/shop/mall/items").route(web::get().to(shop::list_mall_items)))
+        .service(resource("/api/v1/shop/mall/exchanges").route(web::post().to(shop::exchange)));
     spec::configure(cfg);
 }

@@ -10,7 +10,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    auth, babies, content, coupons, me, membership, pay_orders, points, push, subscriptions,
+    auth, babies, content, coupons, me, membership, pay_orders, points, push, shop, subscriptions,
     vaccinations,
 };
 use crate::error::Doors;
@@ -71,6 +71,19 @@ pub const DOCS_PATH: &str = "/docs";
         points::get_ledger,
         points::check_in,
         points::get_tasks,
+        shop::list_categories,
+        shop::list_products,
+        shop::get_product,
+        shop::get_recommendations,
+        shop::create_order,
+        shop::list_orders,
+        shop::get_order,
+        shop::cancel_order,
+        shop::receive_order,
+        shop::request_refund,
+        shop::list_flash_sales,
+        shop::list_mall_items,
+        shop::exchange,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -86,6 +99,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "membership", description = "Paid membership: plans, your membership, orders paid with WeChat Pay"),
         (name = "coupons", description = "Partner merchants' coupons: claim, your coupons, redemption codes"),
         (name = "points", description = "Points, growth and levels: balance, ledger, daily check-in, tasks"),
+        (name = "shop", description = "The shop: products for your baby's age, orders, flash sales, the points mall"),
     )
 )]
 pub struct MpApiDoc;

@@ -104,7 +104,8 @@ pub struct LedgerEntry {
     pub delta: i64,
     pub balance_after: i64,
     pub growth_delta: i64,
-    /// An earning reason (`check_in`, `dose_recorded`, ...), `spend`, `expire` or `adjustment`.
+    /// An earning reason (`check_in`, `dose_recorded`, ...), `spend`, `expire`, `adjustment`, `return` (spent points given back: a shop order
+    /// cancelled or refunded) or `take_back` (a refunded purchase's points).
     pub reason: String,
     pub reference: Option<String>,
     /// The campaign that multiplied this credit.

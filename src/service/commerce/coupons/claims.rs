@@ -92,6 +92,8 @@ pub struct CouponView {
 pub(crate) fn coupon_status(coupon: &coupons::Model, now: DateTime<Utc>) -> &'static str {
     if coupon.status == USED {
         "used"
+    } else if coupon.status == super::state::LOCKED {
+        "locked"
     } else if now >= coupon.valid_until {
         "expired"
     } else {

@@ -41,6 +41,9 @@ pub mod status {
 pub mod state {
     pub const UNUSED: &str = "unused";
     pub const USED: &str = "used";
+    /// A platform coupon held by an unpaid shop order: `unused → locked → used`, or back to
+    /// `unused` when the order is cancelled (or refunded).
+    pub const LOCKED: &str = "locked";
     pub const ACTIVE: &str = "active";
     pub const REPLACED: &str = "replaced";
 }

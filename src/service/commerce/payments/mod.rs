@@ -180,64 +180,91 @@ pub async fn create_order(
         Some(o) => o,
         None => {
             let txn = db.begin().await?;
-            let inserted = orders::Entity::insert(orders::ActiveModel {
-                out_trade_no: Set(new_out_trade_no(now)),
-                purpose: Set(new.purpose.to_owned()),
-                reference: Set(new.reference.to_owned()),
-                member_id: Set(Some(new.member_id)),
-                openid: Set(Some(new.openid.to_owned())),
-                request_id: Set(Some(new.request_id.to_owned())),
-                description: Set(new.description.to_owned()),
-                amount_fen: Set(new.amount_fen),
-                refund_reserved_fen: Set(0),
-                refunded_fen: Set(0),
-                state: Set(state::CREATED.to_owned()),
-                close_due_at: Set(now + new.pay_within),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-            .on_conflict(
-                sea_orm::sea_query::OnConflict::columns([
-                    orders::Column::MemberId,
-                    orders::Column::Purpose,
-                    orders::Column::RequestId,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .do_nothing()
-            .exec(&txn)
-            .await?;
-            if let sea_orm::TryInsertResult::Inserted(r) = inserted {
-                let id = r.last_insert_id;
-                ledger::apply(
-                    &txn,
-                    Entry::new(event(
-                        id,
-                        "created",
-                        format!("created:{id}"),
-                        None,
-                        Some(state::CREATED),
-                        new.amount_fen,
-                        None,
-                        None,
-                        now,
-                    ))
-                    .keyed_by([events::Column::IdemKey]),
-                )
-                .await?;
-            }
+            let order = insert_order(&txn, &new, now).await?;
             txn.commit().await?;
-            orders::Entity::find()
-                .filter(orders::Column::MemberId.eq(new.member_id))
-                .filter(orders::Column::Purpose.eq(new.purpose))
-                .filter(orders::Column::RequestId.eq(new.request_id))
-                .one(db)
-                .await?
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("order vanished")))?
+            order
         }
     };
+    prepay(db, pay, order, now).await
+}
+
+/// Inserts the member's order (or finds the one of the same `request_id`) inside the caller's
+/// transaction, without asking WeChat Pay: for what is bought in the same transaction as its
+/// order is made (a shop order holds its stock, coupon and points there). [`prepay`] next.
+pub async fn insert_order<C: ConnectionTrait + TransactionTrait>(
+    txn: &C,
+    new: &NewOrder<'_>,
+    now: DateTime<Utc>,
+) -> Result<orders::Model, AppError> {
+    let find = || {
+        orders::Entity::find()
+            .filter(orders::Column::MemberId.eq(new.member_id))
+            .filter(orders::Column::Purpose.eq(new.purpose))
+            .filter(orders::Column::RequestId.eq(new.request_id))
+    };
+    // The write first (SQLite's write lock before any read), then the read.
+    let inserted = orders::Entity::insert(orders::ActiveModel {
+        out_trade_no: Set(new_out_trade_no(now)),
+        purpose: Set(new.purpose.to_owned()),
+        reference: Set(new.reference.to_owned()),
+        member_id: Set(Some(new.member_id)),
+        openid: Set(Some(new.openid.to_owned())),
+        request_id: Set(Some(new.request_id.to_owned())),
+        description: Set(new.description.to_owned()),
+        amount_fen: Set(new.amount_fen),
+        refund_reserved_fen: Set(0),
+        refunded_fen: Set(0),
+        state: Set(state::CREATED.to_owned()),
+        close_due_at: Set(now + new.pay_within),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([
+            orders::Column::MemberId,
+            orders::Column::Purpose,
+            orders::Column::RequestId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .do_nothing()
+    .exec(txn)
+    .await?;
+    if let sea_orm::TryInsertResult::Inserted(r) = inserted {
+        let id = r.last_insert_id;
+        ledger::apply(
+            txn,
+            Entry::new(event(
+                id,
+                "created",
+                format!("created:{id}"),
+                None,
+                Some(state::CREATED),
+                new.amount_fen,
+                None,
+                None,
+                now,
+            ))
+            .keyed_by([events::Column::IdemKey]),
+        )
+        .await?;
+    }
+    find()
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("order vanished")))
+}
+
+/// Asks WeChat Pay for the order's prepay id (once; kept on the order) and answers the
+/// `wx.requestPayment` parameters. Refused when the order is not awaiting payment.
+pub async fn prepay(
+    db: &DatabaseConnection,
+    pay: &PayClient,
+    order: orders::Model,
+    now: DateTime<Utc>,
+) -> Result<Created, AppError> {
     if order.state != state::CREATED {
         return Err(AppError::new(
             ErrorCode::PaymentUnavailable,
