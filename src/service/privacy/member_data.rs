@@ -68,6 +68,8 @@ pub struct MemberExport {
     pub membership_periods: Vec<PeriodView>,
     /// Coupons you claimed or were granted.
     pub coupons: Vec<CouponExport>,
+    /// Your shop orders (points-mall exchanges too), with their items and addresses.
+    pub shop_orders: Vec<crate::service::commerce::shop::orders::ShopOrderView>,
     /// Your points balance, growth and level.
     pub points: PointsSummary,
     /// Every move of your points, oldest first.
@@ -121,6 +123,9 @@ pub struct ErasureCounts {
     pub coupons_unattributed: u64,
     /// Your coupons' redemption codes.
     pub coupon_codes: u64,
+    /// Shop orders: amounts and items kept for the accounts, no longer linked to you, their
+    /// shipping addresses and refund reasons removed (with your flash-sale holds).
+    pub shop_orders_anonymised: u64,
 }
 
 pub async fn export(
@@ -172,6 +177,7 @@ pub async fn export(
             .map(PeriodView::from)
             .collect(),
         coupons: coupons_of(db, member_id).await?,
+        shop_orders: crate::service::commerce::shop::orders::all_of_member(db, member_id).await?,
         points: points_views::summary(db, member_id, crate::domain::time::shanghai_date(now))
             .await?,
         points_ledger: points_views::whole_ledger(db, member_id).await?,
@@ -297,6 +303,8 @@ pub async fn erase(
         .exec(&txn)
         .await?
         .rows_affected;
+    let shop_orders_anonymised =
+        crate::service::commerce::shop::orders::anonymise_member(&txn, member_id).await?;
     let coupon_ids: Vec<i64> = coupons::Entity::find()
         .filter(coupons::Column::MemberId.eq(member_id))
         .all(&txn)
@@ -373,5 +381,6 @@ pub async fn erase(
         membership_periods_unattributed,
         coupons_unattributed,
         coupon_codes,
+        shop_orders_anonymised,
     })
 }

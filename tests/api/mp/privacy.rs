@@ -134,6 +134,13 @@ fn valid_body(method: &str, path: &str) -> Value {
         ("post", "/api/v1/membership/orders") => json!({"plan_id": "basic_1m", "request_id": "r"}),
         ("post", "/api/v1/coupons/claims") => json!({"template_id": 1, "request_id": "r1"}),
         ("post", "/api/v1/coupons/{coupon_id}/code") => json!({}),
+        ("post", "/api/v1/shop/orders") => {
+            json!({"items": [{"sku_id": 1, "quantity": 1}], "request_id": "r"})
+        }
+        ("post", "/api/v1/shop/orders/{order_id}/cancel")
+        | ("post", "/api/v1/shop/orders/{order_id}/receive") => json!({}),
+        ("post", "/api/v1/shop/orders/{order_id}/refund-request") => json!({"reason": "x"}),
+        ("post", "/api/v1/shop/mall/exchanges") => json!({"item_id": 1}),
         _ => panic!("give {method} {path} a valid body here"),
     }
 }
@@ -237,7 +244,8 @@ async fn erasure_removes_the_member_and_their_babies_but_not_other_families() {
             "pay_orders_unattributed": 0,
             "membership_periods_unattributed": 0,
             "coupons_unattributed": 0,
-            "coupon_codes": 0
+            "coupon_codes": 0,
+            "shop_orders_anonymised": 0
         })
     );
     let unlinked = entity::points_ledger::Entity::find()
@@ -251,7 +259,7 @@ async fn erasure_removes_the_member_and_their_babies_but_not_other_families() {
 
     // The token now names no one, at every route of the member's door.
     let refused = refused_at_every_member_route(&mp, &f.leaving.token, f.own_baby).await;
-    assert_eq!(refused, 41);
+    assert_eq!(refused, 54);
 
     // The other family keeps its baby and both of its doses; the erased baby is gone for them.
     let (s, b) = mp

@@ -44,7 +44,8 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
             .replace("{dose_id}", "1")
             .replace("{member_id}", "1")
             .replace("{article_id}", "1")
-            .replace("{order_id}", "1");
+            .replace("{order_id}", "1")
+            .replace("{product_id}", "1");
         for (method, operation) in item.as_object().unwrap() {
             let method: Method = method.to_uppercase().parse().unwrap();
             let secured = operation.get("security").is_some();
@@ -71,7 +72,7 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
             }
         }
     }
-    assert_eq!(operations, 42);
+    assert_eq!(operations, 55);
 
     let res = mp
         .app

@@ -499,3 +499,24 @@ async fn a_refund_before_shipping_returns_the_stock() {
     assert_eq!(shop.stock(sku).await, 10);
     shop.finish().await;
 }
+
+#[actix_web::test]
+async fn the_export_holds_shop_orders_and_erasure_anonymises_them() {
+    let shop = ShopApp::open().await;
+    let mp = shop.mp();
+    let parent = mp.login("o-private").await;
+    let (_, sku) = shop.on_sale(json!({})).await;
+    let id = shop.buy(&parent, sku, 1, "p").await["id"].as_i64().unwrap();
+    assert_eq!(shop.pay(id).await, 204);
+    let (s, export) = mp.get("/api/v1/me/export", &parent.token).await;
+    assert_eq!(s, 200, "{export}");
+    assert_eq!(export["shop_orders"][0]["id"], id);
+    assert_eq!(export["shop_orders"][0]["address"]["phone"], "13800000000");
+    let (s, body) = mp.delete("/api/v1/me", &parent.token).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["erased"]["shop_orders_anonymised"], 1);
+    let row = shop.order_row(id).await;
+    assert_eq!((row.member_id, row.address), (None, None));
+    assert_eq!(row.payable_fen, 10000, "the amounts stay for the accounts");
+    shop.finish().await;
+}

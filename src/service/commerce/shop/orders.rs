@@ -778,3 +778,59 @@ pub async fn cancel(
     }
     Ok(order)
 }
+
+/// Every order of the member, oldest first (their data export).
+pub async fn all_of_member(
+    db: &impl sea_orm::ConnectionTrait,
+    member_id: i32,
+) -> Result<Vec<ShopOrderView>, AppError> {
+    let rows = orders::Entity::find()
+        .filter(orders::Column::MemberId.eq(member_id))
+        .order_by_asc(orders::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i32> = rows.iter().map(|o| o.id).collect();
+    let lines = if ids.is_empty() {
+        Vec::new()
+    } else {
+        items::Entity::find()
+            .filter(items::Column::OrderId.is_in(ids))
+            .order_by_asc(items::Column::Id)
+            .all(db)
+            .await?
+    };
+    Ok(rows
+        .iter()
+        .map(|o| {
+            let mine: Vec<_> = lines
+                .iter()
+                .filter(|l| l.order_id == o.id)
+                .cloned()
+                .collect();
+            view(o, &mine)
+        })
+        .collect())
+}
+
+/// Erasure: the member's orders stay for the accounts, unlinked, without their address and
+/// reasons; their flash-sale holds go. Answers the orders anonymised.
+pub async fn anonymise_member(
+    txn: &impl sea_orm::ConnectionTrait,
+    member_id: i32,
+) -> Result<u64, AppError> {
+    shop_flash_purchases::Entity::delete_many()
+        .filter(shop_flash_purchases::Column::MemberId.eq(member_id))
+        .exec(txn)
+        .await?;
+    Ok(orders::Entity::update_many()
+        .col_expr(orders::Column::MemberId, Expr::value(Option::<i32>::None))
+        .col_expr(orders::Column::Address, Expr::value(Option::<String>::None))
+        .col_expr(
+            orders::Column::RefundReason,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(orders::Column::MemberId.eq(member_id))
+        .exec(txn)
+        .await?
+        .rows_affected)
+}
