@@ -56,7 +56,7 @@ async fn operators_make_validated_drafts_publish_them_and_edits_are_audited() {
         .await;
     assert_eq!(error(s, &b), (404, "product_not_found"));
     let (s, b) = mp
-        .post(&format!("/api/v1/shop/orders"), &parent.token, json!({"items": [{"sku_id": sku, "quantity": 1}], "address": super::support::address()}))
+        .post("/api/v1/shop/orders", &parent.token, json!({"items": [{"sku_id": sku, "quantity": 1}], "address": super::support::address()}))
         .await;
     assert_eq!(error(s, &b), (409, "sku_unavailable"), "{b}");
     let publish = format!("/admin/v1/shop/products/{id}/publish");
