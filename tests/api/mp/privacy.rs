@@ -157,7 +157,8 @@ async fn refused_at_every_member_route(mp: &MpApp, token: &str, baby: i64) -> us
             .replace("{member_id}", "1")
             .replace("{article_id}", "1")
             .replace("{order_id}", "1")
-            .replace("{coupon_id}", "1");
+            .replace("{coupon_id}", "1")
+            .replace("{product_id}", "1");
         for (method, operation) in item.as_object().unwrap() {
             if operation.get("security").is_none() {
                 continue;
