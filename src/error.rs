@@ -311,6 +311,12 @@ error_codes! {
     NotStarted = ("not_started", 409, Doors::MP, "the flash sale has not started: nothing was reserved"),
     FlashSaleEnded = ("flash_sale_ended", 409, Doors::MP, "the flash sale has ended"),
     PurchaseLimitReached = ("purchase_limit_reached", 409, Doors::MP, "you hold as many units of this flash sale as one member may (unpaid orders count until cancelled)"),
+    InvalidGroupBuy = ("invalid_group_buy", 400, Doors::ADMIN, "price 1..=the SKU's price, group_size 2-10, time_limit_hours 1-72"),
+    GroupBuyNotFound = ("group_buy_not_found", 404, Doors::MP.union(Doors::ADMIN), "no group buy has this id"),
+    GroupNotFound = ("group_not_found", 404, Doors::MP, "no group has this id"),
+    GroupNotOpen = ("group_not_open", 409, Doors::MP, "the group is forming (its leader has not paid), filled, failed or out of time"),
+    GroupFull = ("group_full", 409, Doors::MP, "every place of the group is held (unpaid orders count until cancelled)"),
+    AlreadyInGroup = ("already_in_group", 409, Doors::MP, "you hold a place in this group already"),
     InvalidMallItem = ("invalid_mall_item", 400, Doors::ADMIN, "title 1-64, kind physical or coupon (with coupon_template_id), points 1-10000000, cash_fen 0-100000000, stock 0-1000000"),
     MallItemNotFound = ("mall_item_not_found", 404, Doors::MP.union(Doors::ADMIN), "no points-mall item has this id (on sale)"),
 }

@@ -219,6 +219,7 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
     ));
     actix_web::rt::spawn(crate::jobs::shop::run(
         state.db.clone(),
+        state.pay.clone(),
         state.clock.clone(),
         stop_profiles.subscribe(),
     ));

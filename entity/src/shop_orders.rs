@@ -1,4 +1,4 @@
-//! A shop order (`kind` `goods` or `mall`). Status: `pending_payment` → `paid` → `shipped` → `received`; `pending_payment` → `cancelled`; `paid`/`shipped`/`received` → `refund_requested` → `refunding` → `refunded`, or back (refused) to `refund_from`. Unique by (member, request_id).
+//! A shop order (`kind` `goods` or `mall`). Status: `pending_payment` → `paid` (a group order: `awaiting_group` until its group fills) → `shipped` → `received`; `pending_payment` → `cancelled`; `paid`/`shipped`/`received` → `refund_requested` → `refunding` → `refunded`, or back (refused) to `refund_from`. Unique by (member, request_id).
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -22,6 +22,8 @@ pub struct Model {
     pub pay_order_id: Option<i32>,
     pub flash_sale_id: Option<i32>,
     pub mall_item_id: Option<i32>,
+    /// The group (拼团) this order opened or joined.
+    pub group_id: Option<i32>,
     #[sea_orm(column_type = "Text", nullable)]
     pub address: Option<String>,
     pub tracking_no: Option<String>,

@@ -79,6 +79,7 @@ enum ShopOrders {
     PayOrderId,
     FlashSaleId,
     MallItemId,
+    GroupId,
     Address,
     TrackingNo,
     RefundReason,
@@ -155,6 +156,39 @@ enum ShopMallItems {
     Status,
     CreatedAt,
     UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ShopGroupBuys {
+    Table,
+    Id,
+    SkuId,
+    PriceFen,
+    GroupSize,
+    TimeLimitHours,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ShopGroups {
+    Table,
+    Id,
+    GroupBuyId,
+    LeaderMemberId,
+    Status,
+    Seats,
+    PaidCount,
+    ExpiresAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ShopGroupMembers {
+    Table,
+    GroupId,
+    MemberId,
+    OrderId,
 }
 
 #[async_trait::async_trait]
@@ -269,6 +303,7 @@ impl MigrationTrait for Migration {
                     .col(integer_null(ShopOrders::PayOrderId))
                     .col(integer_null(ShopOrders::FlashSaleId))
                     .col(integer_null(ShopOrders::MallItemId))
+                    .col(integer_null(ShopOrders::GroupId))
                     .col(text_null(ShopOrders::Address))
                     .col(string_len_null(ShopOrders::TrackingNo, 64))
                     .col(string_len_null(ShopOrders::RefundReason, 200))
@@ -417,11 +452,59 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ShopGroupBuys::Table)
+                    .col(pk_auto(ShopGroupBuys::Id))
+                    .col(integer(ShopGroupBuys::SkuId))
+                    .col(big_integer(ShopGroupBuys::PriceFen))
+                    .col(integer(ShopGroupBuys::GroupSize))
+                    .col(integer(ShopGroupBuys::TimeLimitHours))
+                    .col(timestamp_with_time_zone(ShopGroupBuys::CreatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ShopGroups::Table)
+                    .col(pk_auto(ShopGroups::Id))
+                    .col(integer(ShopGroups::GroupBuyId))
+                    .col(integer_null(ShopGroups::LeaderMemberId))
+                    .col(string_len(ShopGroups::Status, 16))
+                    .col(integer(ShopGroups::Seats))
+                    .col(integer(ShopGroups::PaidCount))
+                    .col(timestamp_with_time_zone_null(ShopGroups::ExpiresAt))
+                    .col(timestamp_with_time_zone(ShopGroups::CreatedAt))
+                    .col(timestamp_with_time_zone(ShopGroups::UpdatedAt))
+                    .to_owned(),
+            )
+            .await?;
+        // A member is in a group once.
+        manager
+            .create_table(
+                Table::create()
+                    .table(ShopGroupMembers::Table)
+                    .col(integer(ShopGroupMembers::GroupId))
+                    .col(integer(ShopGroupMembers::MemberId))
+                    .col(integer(ShopGroupMembers::OrderId))
+                    .primary_key(
+                        Index::create()
+                            .col(ShopGroupMembers::GroupId)
+                            .col(ShopGroupMembers::MemberId),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            ShopGroupMembers::Table.into_iden(),
+            ShopGroups::Table.into_iden(),
+            ShopGroupBuys::Table.into_iden(),
             ShopMallItems::Table.into_iden(),
             ShopFlashPurchases::Table.into_iden(),
             ShopFlashSales::Table.into_iden(),

@@ -191,6 +191,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/admin/v1/shop/mall/items").route(web::post().to(shop::create_mall_item)),
         )
+        .service(
+            resource("/admin/v1/shop/group-buys").route(web::post().to(shop::create_group_buy)),
+        )
         .service(resource(spec::SPEC_URL).route(web::get().to(spec::serve)));
 }
 

@@ -16,6 +16,7 @@ use crate::service::commerce::shop::catalogue::{
     StockInput,
 };
 use crate::service::commerce::shop::flash::{self, SaleInput, SaleView};
+use crate::service::commerce::shop::groups::{self, GroupBuyInput, GroupBuyView};
 use crate::service::commerce::shop::lifecycle;
 use crate::service::commerce::shop::mall::{self, ItemInput, ItemView};
 use crate::service::commerce::shop::orders::{self, ShopOrderView};
@@ -540,5 +541,32 @@ pub async fn create_mall_item(
 ) -> Result<HttpResponse, AppError> {
     me.require(OPERATIONS)?;
     let view = mall::create_item(&state.db, &me.actor(), &body, state.clock.now()).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Create a group buy (admin, operator)
+///
+/// Groups of `group_size` (2-10) that must fill within `time_limit_hours` (24 by default);
+/// when one runs out unfilled, every paid member is refunded automatically.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/shop/group-buys",
+    tag = "shop",
+    request_body = GroupBuyInput,
+    responses(
+        (status = 201, description = "The group buy", body = GroupBuyView),
+        (status = 400, description = "`invalid_group_buy`, `invalid_json`", body = ApiErrorBody),
+        (status = 403, description = "`role_forbidden`", body = ApiErrorBody),
+        (status = 404, description = "`sku_not_found`", body = ApiErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_group_buy(
+    state: web::Data<AppState>,
+    me: Operator,
+    body: Json<GroupBuyInput>,
+) -> Result<HttpResponse, AppError> {
+    me.require(OPERATIONS)?;
+    let view = groups::create(&state.db, &me.actor(), &body, state.clock.now()).await?;
     Ok(HttpResponse::Created().json(view))
 }

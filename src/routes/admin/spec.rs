@@ -79,6 +79,7 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         shop::create_flash_sale,
         shop::get_flash_sale,
         shop::create_mall_item,
+        shop::create_group_buy,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),

@@ -146,6 +146,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/api/v1/shop/flash-sales").route(web::get().to(shop::list_flash_sales)))
         .service(resource("/api/v1/shop/mall/items").route(web::get().to(shop::list_mall_items)))
-        .service(resource("/api/v1/shop/mall/exchanges").route(web::post().to(shop::exchange)));
+        .service(resource("/api/v1/shop/mall/exchanges").route(web::post().to(shop::exchange)))
+        .service(resource("/api/v1/shop/group-buys").route(web::get().to(shop::list_group_buys)))
+        .service(resource("/api/v1/shop/groups/{group_id}").route(web::get().to(shop::get_group)));
     spec::configure(cfg);
 }

@@ -7,10 +7,11 @@ use utoipa::IntoParams;
 
 use super::ApiErrorBody;
 use crate::auth::Member;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorCode};
 use crate::routes::body::Json;
 use crate::service::commerce::shop::catalogue::{self, CategoryView, ProductPage, ProductView};
 use crate::service::commerce::shop::flash::{self, SaleView};
+use crate::service::commerce::shop::groups::{self, GroupBuyView, GroupView};
 use crate::service::commerce::shop::lifecycle;
 use crate::service::commerce::shop::mall::{self, ExchangeRequest, ItemView};
 use crate::service::commerce::shop::orders::{self, OrderCreated, OrderRequest, ShopOrderView};
@@ -110,8 +111,8 @@ pub async fn get_product(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RecommendationsQuery {
-    /// A baby shared with you.
-    pub baby_id: i32,
+    /// A baby shared with you (required).
+    pub baby_id: Option<i32>,
 }
 
 /// Recommendations for a baby
@@ -135,8 +136,10 @@ pub async fn get_recommendations(
     me: Member,
     query: web::Query<RecommendationsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let recs =
-        recommend::for_baby(&state.db, me.member_id, query.baby_id, state.clock.now()).await?;
+    let baby_id = query
+        .baby_id
+        .ok_or_else(|| AppError::new(ErrorCode::InvalidQuery, "baby_id: required"))?;
+    let recs = recommend::for_baby(&state.db, me.member_id, baby_id, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(recs))
 }
 
@@ -398,4 +401,43 @@ pub async fn exchange(
     )
     .await?;
     Ok(HttpResponse::Created().json(created))
+}
+
+/// Group buys on offer
+#[utoipa::path(
+    get,
+    path = "/api/v1/shop/group-buys",
+    tag = "shop",
+    responses((status = 200, description = "Newest first", body = [GroupBuyView])),
+    security(("bearer" = []))
+)]
+pub async fn list_group_buys(
+    state: web::Data<AppState>,
+    _me: Member,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(groups::offers(&state.db).await?))
+}
+
+/// A group (拼团)
+///
+/// Its status (`forming` until its leader paid, `open`, `filled`, `failed`), members paid, the
+/// time left, and `share_path`, the mini-program path to share it with. Join it by ordering
+/// with `group_id`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/shop/groups/{group_id}",
+    tag = "shop",
+    params(("group_id" = i32, Path)),
+    responses(
+        (status = 200, description = "The group", body = GroupView),
+        (status = 404, description = "`group_not_found`", body = ApiErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_group(
+    state: web::Data<AppState>,
+    me: Member,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(groups::get(&state.db, me.member_id, path.into_inner()).await?))
 }

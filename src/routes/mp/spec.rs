@@ -84,6 +84,8 @@ pub const DOCS_PATH: &str = "/docs";
         shop::list_flash_sales,
         shop::list_mall_items,
         shop::exchange,
+        shop::list_group_buys,
+        shop::get_group,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),

@@ -158,7 +158,8 @@ async fn refused_at_every_member_route(mp: &MpApp, token: &str, baby: i64) -> us
             .replace("{article_id}", "1")
             .replace("{order_id}", "1")
             .replace("{coupon_id}", "1")
-            .replace("{product_id}", "1");
+            .replace("{product_id}", "1")
+            .replace("{group_id}", "1");
         for (method, operation) in item.as_object().unwrap() {
             if operation.get("security").is_none() {
                 continue;
@@ -260,7 +261,7 @@ async fn erasure_removes_the_member_and_their_babies_but_not_other_families() {
 
     // The token now names no one, at every route of the member's door.
     let refused = refused_at_every_member_route(&mp, &f.leaving.token, f.own_baby).await;
-    assert_eq!(refused, 54);
+    assert_eq!(refused, 56);
 
     // The other family keeps its baby and both of its doses; the erased baby is gone for them.
     let (s, b) = mp

@@ -45,7 +45,8 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
             .replace("{member_id}", "1")
             .replace("{article_id}", "1")
             .replace("{order_id}", "1")
-            .replace("{product_id}", "1");
+            .replace("{product_id}", "1")
+            .replace("{group_id}", "1");
         for (method, operation) in item.as_object().unwrap() {
             let method: Method = method.to_uppercase().parse().unwrap();
             let secured = operation.get("security").is_some();
@@ -72,7 +73,7 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
             }
         }
     }
-    assert_eq!(operations, 55);
+    assert_eq!(operations, 57);
 
     let res = mp
         .app

@@ -3,6 +3,7 @@
 //! the fake WeChat Pay; the races with real parallel requests.
 mod catalogue;
 mod flash;
+mod groups;
 mod mall;
 mod orders;
 pub mod support;

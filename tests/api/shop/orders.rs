@@ -230,10 +230,11 @@ async fn the_timeout_cancel_gives_back_once_even_run_twice_on_two_instances() {
     // Two instances (two connection pools) and two passes at once.
     let other = mp.app.database.connect().await;
     let clock: babyvax::clock::SharedClock = mp.app.clock.clone();
+    let pay = shop.pay.pay_client();
     let passes = join_all([
-        babyvax::jobs::shop::run_once(&mp.app.db, &clock),
-        babyvax::jobs::shop::run_once(&other, &clock),
-        babyvax::jobs::shop::run_once(&mp.app.db, &clock),
+        babyvax::jobs::shop::run_once(&mp.app.db, Some(&pay), &clock),
+        babyvax::jobs::shop::run_once(&other, Some(&pay), &clock),
+        babyvax::jobs::shop::run_once(&mp.app.db, Some(&pay), &clock),
     ])
     .await;
     let cancelled: u32 = passes.iter().map(|p| p.as_ref().unwrap().cancelled).sum();

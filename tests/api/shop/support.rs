@@ -216,7 +216,8 @@ impl ShopApp {
     /// One pass of the shop job.
     pub async fn sweep(&self) -> Swept {
         let clock: babyvax::clock::SharedClock = self.mp().app.clock.clone();
-        babyvax::jobs::shop::run_once(&self.mp().app.db, &clock)
+        let pay = self.pay.pay_client();
+        babyvax::jobs::shop::run_once(&self.mp().app.db, Some(&pay), &clock)
             .await
             .unwrap()
     }

@@ -77,7 +77,7 @@ pub(crate) fn event(
 }
 
 /// `from → to` on the order, with its event keyed `<kind>:<id>`; `update` may set more columns.
-fn transition(
+pub(crate) fn transition(
     order_id: i32,
     kind: &str,
     from: &str,
@@ -126,11 +126,17 @@ pub(crate) async fn mark_paid(
     paid: Option<&pay_orders::Model>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    // A group order waits for its group; the group's filling moves it on.
+    let (kind, to) = if order.group_id.is_some() {
+        ("group_paid", super::status::AWAITING_GROUP)
+    } else {
+        ("paid", PAID)
+    };
     let mut entry = transition(
         order.id,
-        "paid",
+        kind,
         PENDING_PAYMENT,
-        PAID,
+        to,
         paid.map(|p| p.out_trade_no.clone()),
         orders::Entity::update_many().col_expr(orders::Column::PaidAt, Expr::value(now)),
         now,
@@ -151,6 +157,9 @@ pub(crate) async fn mark_paid(
     }
     if ledger::apply(txn, entry).await?.is_replay() {
         return Ok(());
+    }
+    if let Some(group_id) = order.group_id {
+        super::groups::paid(txn, group_id, now).await?;
     }
     if let (Some(member_id), Some(paid)) = (order.member_id, paid) {
         // A reward, not part of the payment: a refusal or fault is logged, the payment stands.
@@ -423,6 +432,7 @@ pub async fn cancel(
         Err(e) => return Err(e),
     }
     give_back(&txn, &order, true, LOCKED, now).await?;
+    super::groups::released(&txn, &order, now).await?;
     txn.commit().await?;
     Ok(true)
 }
@@ -433,6 +443,7 @@ pub struct Swept {
     pub cancelled: u32,
     pub confirmed: u32,
     pub sales_ended: u32,
+    pub groups_failed: u32,
 }
 
 /// Unpaid orders past `pay_due_at` cancelled; shipped orders past `confirm_due_at` received;
@@ -440,6 +451,7 @@ pub struct Swept {
 /// instances at once: every change is a guarded transition.
 pub async fn sweep(
     db: &DatabaseConnection,
+    pay: Option<&crate::wechat::pay::PayClient>,
     now: DateTime<Utc>,
     batch: u64,
 ) -> Result<Swept, AppError> {
@@ -487,6 +499,7 @@ pub async fn sweep(
         }
     }
     done.sales_ended = super::flash::end_due(db, now).await?;
+    done.groups_failed = super::groups::sweep(db, pay, now).await?;
     super::mall::deliver_coupons(db, now, batch).await?;
     Ok(done)
 }

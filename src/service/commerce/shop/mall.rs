@@ -211,6 +211,7 @@ pub async fn exchange(
         )],
         flash: None,
         mall_item_id: Some(item.id),
+        group: None,
         coupon: None,
         goods_fen: item.cash_fen,
         coupon_fen: 0,

@@ -1,6 +1,6 @@
 //! The shop (宝贝好物小店): the catalogue ([`catalogue`]) and what is recommended for a baby
 //! ([`recommend`]); orders ([`orders`]) and what happens to them after payment ([`lifecycle`]);
-//! flash sales ([`flash`]) and the points mall ([`mall`]).
+//! flash sales ([`flash`]), group buys ([`groups`]) and the points mall ([`mall`]).
 //!
 //! What must hold under parallel requests is held by the database through
 //! [`crate::service::ledger`]: an order's creation appends its `created` event and, in the same
@@ -16,6 +16,7 @@
 
 pub mod catalogue;
 pub mod flash;
+pub mod groups;
 pub mod lifecycle;
 pub mod mall;
 pub mod orders;
@@ -48,6 +49,8 @@ pub mod product_status {
 pub mod status {
     pub const PENDING_PAYMENT: &str = "pending_payment";
     pub const PAID: &str = "paid";
+    /// A group order paid, waiting for its group to fill.
+    pub const AWAITING_GROUP: &str = "awaiting_group";
     pub const SHIPPED: &str = "shipped";
     pub const RECEIVED: &str = "received";
     pub const CANCELLED: &str = "cancelled";

@@ -61,6 +61,10 @@ pub struct OrderRequest {
     pub items: Vec<ItemInput>,
     /// Buy at a flash sale's price: one item, the sale's SKU.
     pub flash_sale_id: Option<i32>,
+    /// Open a group of this group buy (one unit of its SKU, at the group price).
+    pub group_buy_id: Option<i32>,
+    /// Join this open group (shared by its leader).
+    pub group_id: Option<i32>,
     /// One of your platform coupons (`merchant_id` null), unused.
     pub coupon_id: Option<i64>,
     /// Points to pay with: 100 points = 1 yuan, at most half of what is left after the coupon.
@@ -107,6 +111,8 @@ pub struct ShopOrderView {
     pub coupon_id: Option<i64>,
     pub flash_sale_id: Option<i32>,
     pub mall_item_id: Option<i32>,
+    /// The group (拼团) this order opened or joined: `GET /api/v1/shop/groups/{group_id}`.
+    pub group_id: Option<i32>,
     pub address: Option<Address>,
     pub tracking_no: Option<String>,
     pub refund_reason: Option<String>,
@@ -194,6 +200,7 @@ pub(crate) fn view(order: &orders::Model, lines: &[items::Model]) -> ShopOrderVi
         coupon_id: order.coupon_id,
         flash_sale_id: order.flash_sale_id,
         mall_item_id: order.mall_item_id,
+        group_id: order.group_id,
         address: order
             .address
             .as_deref()
@@ -248,6 +255,7 @@ pub(crate) struct Plan {
     pub guards: Vec<Guard>,
     pub flash: Option<(i32, i32)>,
     pub mall_item_id: Option<i32>,
+    pub group: Option<super::groups::Join>,
     pub coupon: Option<i64>,
     pub goods_fen: i64,
     pub coupon_fen: i64,
@@ -288,6 +296,11 @@ async fn plan_goods(
         .all(db)
         .await?;
     let tier = tier_on(db, member_id, now).await?;
+    if req.flash_sale_id.is_some() && (req.group_buy_id.is_some() || req.group_id.is_some()) {
+        return Err(invalid("flash_sale_id and a group: not both"));
+    }
+    let group =
+        super::groups::plan(db, member_id, req.group_buy_id, req.group_id, &wanted, now).await?;
     let sale = match req.flash_sale_id {
         Some(id) => Some(super::flash::open_sale(db, id, &wanted, now).await?),
         None => None,
@@ -321,7 +334,10 @@ async fn plan_goods(
                     -i64::from(quantity),
                     out_of_stock(&what),
                 ));
-                unit_price(sku, tier)
+                match &group {
+                    Some(join) => join.offer().price_fen,
+                    None => unit_price(sku, tier),
+                }
             }
         };
         lines.push(Line {
@@ -357,6 +373,7 @@ async fn plan_goods(
         guards,
         flash,
         mall_item_id: None,
+        group,
         coupon: None,
         goods_fen,
         coupon_fen: 0,
@@ -571,6 +588,14 @@ pub(crate) async fn place(
         })
         .exec(&txn)
         .await?;
+    }
+    if let Some(join) = &plan.group {
+        let group_id = super::groups::hold(&txn, member_id, order_id, join, now).await?;
+        orders::Entity::update_many()
+            .col_expr(orders::Column::GroupId, Expr::value(group_id))
+            .filter(orders::Column::Id.eq(order_id))
+            .exec(&txn)
+            .await?;
     }
     let mut entry = Entry::new(event(
         order_id,
@@ -820,6 +845,10 @@ pub async fn anonymise_member(
 ) -> Result<u64, AppError> {
     shop_flash_purchases::Entity::delete_many()
         .filter(shop_flash_purchases::Column::MemberId.eq(member_id))
+        .exec(txn)
+        .await?;
+    entity::shop_group_members::Entity::delete_many()
+        .filter(entity::shop_group_members::Column::MemberId.eq(member_id))
         .exec(txn)
         .await?;
     Ok(orders::Entity::update_many()
