@@ -521,3 +521,38 @@ async fn the_export_holds_shop_orders_and_erasure_anonymises_them() {
     assert_eq!(row.payable_fen, 10000, "the amounts stay for the accounts");
     shop.finish().await;
 }
+
+#[actix_web::test]
+async fn a_price_change_after_the_order_leaves_its_payable_and_payment_alone() {
+    let shop = ShopApp::open().await;
+    let mp = shop.mp();
+    let parent = mp.login("o-price").await;
+    let (product, sku) = shop.on_sale(json!({})).await;
+    let id = shop.buy(&parent, sku, 1, "p").await["id"].as_i64().unwrap();
+    let mut edit = super::support::product(shop.category, json!({}));
+    edit["skus"] = json!([{"id": sku, "spec": {}, "price_fen": 15000}]);
+    let (s, b) = mp
+        .put(
+            &format!("/admin/v1/shop/products/{product}"),
+            &shop.ops.token,
+            edit,
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    // The order keeps the price it was made with; WeChat Pay is asked for that amount.
+    let order = shop.get(&parent, id).await;
+    assert_eq!(
+        (
+            order["payable_fen"].as_i64(),
+            order["items"][0]["unit_fen"].as_i64()
+        ),
+        (Some(10000), Some(10000))
+    );
+    assert_eq!(shop.pay_order_of(id).await.amount_fen, 10000);
+    assert_eq!(shop.pay(id).await, 204);
+    assert_eq!(shop.get(&parent, id).await["status"], "paid");
+    // A new order pays the new price.
+    let again = shop.buy(&parent, sku, 1, "q").await;
+    assert_eq!(again["payable_fen"], 15000);
+    shop.finish().await;
+}
