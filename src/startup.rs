@@ -93,7 +93,9 @@ pub fn build_state(
         .map(|c| crate::wechat::pay::PayClient::new(Arc::new(c), clock.clone()))
         .transpose()
         .context("WeChat Pay client")?;
+    let inbound = crate::service::messaging::inbound::InboundWriter::spawn(db.clone())?;
     Ok(AppState {
+        inbound,
         pay,
         db,
         settings: Arc::new(settings),
@@ -200,6 +202,8 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
     } else {
         None
     };
+    // Old callback bodies and stored replies are cleared after BABYVAX_INBOUND_RETENTION_DAYS.
+    let _retention = crate::jobs::inbound_retention::spawn(&state);
     let (stop_profiles, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(official_account) = state.official_account.clone() {
         actix_web::rt::spawn(crate::jobs::follower_profiles::run(

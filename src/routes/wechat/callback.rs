@@ -1,9 +1,10 @@
 //! The official-account callback door, `GET/POST /wechat/callback`.
 //!
 //! GET answers WeChat's URL verification. POST takes messages and events in plaintext,
-//! compatible and safe mode (`encrypt_type=aes`), and answers within WeChat's 5 seconds: the work
-//! runs in its own task, and if it is not done within the configured budget the door answers
-//! `success` while the task finishes (a redelivery then finds the stored reply).
+//! compatible and safe mode (`encrypt_type=aes`), and answers within WeChat's 5 seconds: the
+//! delivery goes to the process's inbound writer (group commit, see `service::messaging::inbound`),
+//! and if its batch is not committed within the configured budget the door answers `success`
+//! while the writer finishes (a redelivery then finds the stored reply).
 //!
 //! Checking, decrypting and parsing a delivery and sealing its reply are `wechat::callback`'s;
 //! this door adds HTTP: the body limit, the reply budget, metrics and the error statuses.
@@ -19,7 +20,6 @@ use serde::Deserialize;
 
 use crate::config::CallbackSettings;
 use crate::error::{AppError, ErrorCode};
-use crate::service::messaging::inbound;
 use crate::state::AppState;
 use crate::wechat::callback;
 
@@ -122,14 +122,12 @@ async fn receive(
     let callback::Opened { inbound, mode } =
         callback::open(&credentials, &query.params(), &body, freshness(&state)).map_err(refused)?;
 
-    let db = state.db.clone();
     let now = state.clock.now();
     let label = inbound.metric_label();
-    let work = tokio::spawn(async move { inbound::process(&db, &inbound, now).await });
+    // The writer commits this delivery with the others in flight and wakes us once it is durable.
     let budget = Duration::from_millis(state.settings.callback_reply_budget_ms);
-    let outcome = match tokio::time::timeout(budget, work).await {
-        Ok(Ok(result)) => result?,
-        Ok(Err(join_error)) => return Err(AppError::Internal(anyhow::Error::new(join_error))),
+    let outcome = match tokio::time::timeout(budget, state.inbound.submit(inbound, now)).await {
+        Ok(result) => result?,
         Err(_) => {
             tracing::warn!(
                 message_type = label,
