@@ -1141,6 +1141,19 @@ mod tests {
     }
 
     #[test]
+    fn inbound_retention_defaults_to_30_days_and_refuses_0_and_absurd_values() {
+        assert_eq!(raw().validate().unwrap().inbound_retention_days, 30);
+        let r = load_jailed("", &[("BABYVAX_INBOUND_RETENTION_DAYS", "7")]).unwrap();
+        assert_eq!(r.validate().unwrap().inbound_retention_days, 7);
+        for days in [0, 3651] {
+            let mut r = raw();
+            r.inbound_retention_days = days;
+            let err = r.validate().unwrap_err().to_string();
+            assert!(err.contains("BABYVAX_INBOUND_RETENTION_DAYS"), "{err}");
+        }
+    }
+
+    #[test]
     fn numbers_and_booleans_still_parse_from_either_source() {
         let r = load_jailed(
             "push_batch_size = 10\npush_enabled = false\npush_send_rate_per_sec = 0.1\n",

@@ -166,6 +166,10 @@ pub fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 ))
             }))
     })
+    // A new connection may wait up to 30 s for its first request (actix's default, 5 s, answers
+    // 408 to a client that connects ahead of its first request, as load generators and
+    // connection-pooling proxies do; nginx allows 60 s).
+    .client_request_timeout(Duration::from_secs(30))
     .listen(listener)
     .context("cannot listen")?
     .shutdown_timeout(10)
