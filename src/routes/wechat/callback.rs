@@ -126,7 +126,20 @@ async fn receive(
     let label = inbound.metric_label();
     // The writer commits this delivery with the others in flight and wakes us once it is durable.
     let budget = Duration::from_millis(state.settings.callback_reply_budget_ms);
-    let outcome = match tokio::time::timeout(budget, state.inbound.submit(inbound, now)).await {
+    let started = tokio::time::Instant::now();
+    // `success` may only answer a delivery that is queued (the writer then commits it): if the
+    // queue stays full for the whole budget, the delivery is refused and WeChat retries it.
+    let queued = match tokio::time::timeout(budget, state.inbound.enqueue(inbound, now)).await {
+        Ok(queued) => queued?,
+        Err(_) => {
+            state.metrics.callback_message(label, "refused");
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "the inbound queue stayed full for the whole reply budget"
+            )));
+        }
+    };
+    let left = budget.saturating_sub(started.elapsed());
+    let outcome = match tokio::time::timeout(left, queued.outcome()).await {
         Ok(result) => result?,
         Err(_) => {
             tracing::warn!(

@@ -87,10 +87,10 @@ impl InboundWriter {
         Ok(Self { queue })
     }
 
-    /// Queues a delivery and waits until its batch is committed. Dropping the future before it
-    /// resolves does not stop a queued delivery from being committed (its redelivery then finds
-    /// the reply).
-    pub async fn submit(&self, inbound: Inbound, now: DateTime<Utc>) -> Result<Outcome, AppError> {
+    /// Queues a delivery, waiting for room if the queue is full. Once this has answered, the
+    /// delivery will be committed whether or not anyone waits for [`Queued::outcome`]; if the
+    /// future is dropped before it answers, nothing was queued.
+    pub async fn enqueue(&self, inbound: Inbound, now: DateTime<Utc>) -> Result<Queued, AppError> {
         let (done, outcome) = oneshot::channel();
         self.queue
             .send(Job {
@@ -99,7 +99,19 @@ impl InboundWriter {
             })
             .await
             .map_err(|_| AppError::Internal(anyhow::anyhow!("the inbound writer has stopped")))?;
-        outcome.await.map_err(|_| {
+        Ok(Queued { outcome })
+    }
+}
+
+/// A queued delivery.
+pub struct Queued {
+    outcome: oneshot::Receiver<Result<Outcome, AppError>>,
+}
+
+impl Queued {
+    /// Waits until the delivery's batch is committed (or has failed).
+    pub async fn outcome(self) -> Result<Outcome, AppError> {
+        self.outcome.await.map_err(|_| {
             AppError::Internal(anyhow::anyhow!(
                 "the inbound writer gave up on a delivery (its batch task failed)"
             ))
