@@ -3,8 +3,10 @@
 //! GET answers WeChat's URL verification. POST takes messages and events in plaintext,
 //! compatible and safe mode (`encrypt_type=aes`), and answers within WeChat's 5 seconds: the
 //! delivery goes to the process's inbound writer (group commit, see `service::messaging::inbound`),
-//! and if its batch is not committed within the configured budget the door answers `success`
-//! while the writer finishes (a redelivery then finds the stored reply).
+//! and the door answers only once its batch is committed. A delivery whose batch is not committed
+//! within the configured budget is answered 500, never `success`: nothing that is not durable is
+//! acknowledged. WeChat then redelivers, and the redelivery finds the row (if the writer committed
+//! it meanwhile: the first reply, no second effect) or commits it.
 //!
 //! Checking, decrypting and parsing a delivery and sealing its reply are `wechat::callback`'s;
 //! this door adds HTTP: the body limit, the reply budget, metrics and the error statuses.
@@ -127,8 +129,8 @@ async fn receive(
     // The writer commits this delivery with the others in flight and wakes us once it is durable.
     let budget = Duration::from_millis(state.settings.callback_reply_budget_ms);
     let started = tokio::time::Instant::now();
-    // `success` may only answer a delivery that is queued (the writer then commits it): if the
-    // queue stays full for the whole budget, the delivery is refused and WeChat retries it.
+    // Only a committed delivery is answered 200: if the queue stays full for the whole budget, or
+    // its batch is not committed within it, the delivery is refused (500) and WeChat retries it.
     let queued = match tokio::time::timeout(budget, state.inbound.enqueue(inbound, now)).await {
         Ok(queued) => queued?,
         Err(_) => {
@@ -142,12 +144,11 @@ async fn receive(
     let outcome = match tokio::time::timeout(left, queued.outcome()).await {
         Ok(result) => result?,
         Err(_) => {
-            tracing::warn!(
-                message_type = label,
-                "reply not ready within the budget; answered success"
-            );
+            // The writer may still commit it; the redelivery then gets the stored reply.
             state.metrics.callback_message(label, "late");
-            return Ok(success());
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "delivery not committed within the reply budget; refused so that WeChat retries it"
+            )));
         }
     };
     state.metrics.callback_message(
