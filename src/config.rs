@@ -22,6 +22,7 @@ use serde::{Deserialize, Deserializer};
 use crate::wechat::crypto::AesKey;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://babyvax.db?mode=rwc";
+pub const DEFAULT_INBOUND_RETENTION_DAYS: u32 = 30;
 pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
 
 /// The raw, flat shape of every configuration source. Validated into [`Settings`].
@@ -56,6 +57,8 @@ pub struct RawSettings {
     pub callback_timestamp_window_secs: i64,
     /// How long the callback handler may work on a reply before it answers `success`.
     pub callback_reply_budget_ms: u64,
+    /// Days a callback delivery keeps its body and stored reply (its dedup row stays).
+    pub inbound_retention_days: u32,
     pub log_format: LogFormat,
     // ---- push engine (see PushSettings) ----
     pub push_enabled: bool,
@@ -130,6 +133,7 @@ impl Default for RawSettings {
             trusted_proxies: String::new(),
             callback_timestamp_window_secs: 300,
             callback_reply_budget_ms: 4000,
+            inbound_retention_days: DEFAULT_INBOUND_RETENTION_DAYS,
             log_format: LogFormat::Text,
             push_enabled: true,
             push_lead_days: 3,
@@ -198,6 +202,9 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     pub callback_timestamp_window_secs: i64,
     pub callback_reply_budget_ms: u64,
+    /// `BABYVAX_INBOUND_RETENTION_DAYS`, 1-3650: the retention job clears the body and stored
+    /// reply of callback deliveries older than this.
+    pub inbound_retention_days: u32,
     pub log_format: LogFormat,
     pub push: PushSettings,
     /// WeChat Pay; None when every `BABYVAX_PAY_*` setting is unset (payment disabled).
@@ -303,6 +310,12 @@ impl RawSettings {
                 reason: "must be between 100 and 4800: WeChat gives up after 5 seconds".into(),
             });
         }
+        if !(1..=3650).contains(&self.inbound_retention_days) {
+            return Err(ConfigError::Invalid {
+                key: "BABYVAX_INBOUND_RETENTION_DAYS",
+                reason: "must be between 1 and 3650 days (WeChat redelivers within seconds)".into(),
+            });
+        }
         let points_expiry_months = crate::domain::points::validate_expiry_months(
             self.points_expiry_months,
         )
@@ -320,6 +333,7 @@ impl RawSettings {
             membership_coupon_pack,
             points_expiry_months,
             points_expiry_enabled: self.points_expiry_enabled,
+            inbound_retention_days: self.inbound_retention_days,
             database_url: self.database_url,
             bind,
             callback,
@@ -1124,6 +1138,19 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("BABYVAX_OA_AES_KEY"), "{err}");
+    }
+
+    #[test]
+    fn inbound_retention_defaults_to_30_days_and_refuses_0_and_absurd_values() {
+        assert_eq!(raw().validate().unwrap().inbound_retention_days, 30);
+        let r = load_jailed("", &[("BABYVAX_INBOUND_RETENTION_DAYS", "7")]).unwrap();
+        assert_eq!(r.validate().unwrap().inbound_retention_days, 7);
+        for days in [0, 3651] {
+            let mut r = raw();
+            r.inbound_retention_days = days;
+            let err = r.validate().unwrap_err().to_string();
+            assert!(err.contains("BABYVAX_INBOUND_RETENTION_DAYS"), "{err}");
+        }
     }
 
     #[test]

@@ -93,7 +93,9 @@ pub fn build_state(
         .map(|c| crate::wechat::pay::PayClient::new(Arc::new(c), clock.clone()))
         .transpose()
         .context("WeChat Pay client")?;
+    let inbound = crate::service::messaging::inbound::InboundWriter::spawn(db.clone())?;
     Ok(AppState {
+        inbound,
         pay,
         db,
         settings: Arc::new(settings),
@@ -164,6 +166,10 @@ pub fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 ))
             }))
     })
+    // A new connection may wait up to 30 s for its first request (actix's default, 5 s, answers
+    // 408 to a client that connects ahead of its first request, as load generators and
+    // connection-pooling proxies do; nginx allows 60 s).
+    .client_request_timeout(Duration::from_secs(30))
     .listen(listener)
     .context("cannot listen")?
     .shutdown_timeout(10)
@@ -200,6 +206,8 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
     } else {
         None
     };
+    // Old callback bodies and stored replies are cleared after BABYVAX_INBOUND_RETENTION_DAYS.
+    let _retention = crate::jobs::inbound_retention::spawn(&state);
     let (stop_profiles, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(official_account) = state.official_account.clone() {
         actix_web::rt::spawn(crate::jobs::follower_profiles::run(

@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::JwtKeys;
 use crate::clock::SharedClock;
 use crate::config::Settings;
+use crate::service::messaging::inbound::InboundWriter;
 use crate::telemetry::Metrics;
 use crate::wechat::api::{MiniProgram, OfficialAccount};
 
@@ -24,4 +25,6 @@ pub struct AppState {
     pub official_account: Option<OfficialAccount>,
     /// WeChat Pay; None when the `BABYVAX_PAY_*` settings are unset (payment routes answer 503).
     pub pay: Option<crate::wechat::pay::PayClient>,
+    /// The one writer of callback deliveries (group commit).
+    pub inbound: InboundWriter,
 }

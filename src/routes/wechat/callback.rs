@@ -1,9 +1,12 @@
 //! The official-account callback door, `GET/POST /wechat/callback`.
 //!
 //! GET answers WeChat's URL verification. POST takes messages and events in plaintext,
-//! compatible and safe mode (`encrypt_type=aes`), and answers within WeChat's 5 seconds: the work
-//! runs in its own task, and if it is not done within the configured budget the door answers
-//! `success` while the task finishes (a redelivery then finds the stored reply).
+//! compatible and safe mode (`encrypt_type=aes`), and answers within WeChat's 5 seconds: the
+//! delivery goes to the process's inbound writer (group commit, see `service::messaging::inbound`),
+//! and the door answers only once its batch is committed. A delivery whose batch is not committed
+//! within the configured budget is answered 500, never `success`: nothing that is not durable is
+//! acknowledged. WeChat then redelivers, and the redelivery finds the row (if the writer committed
+//! it meanwhile: the first reply, no second effect) or commits it.
 //!
 //! Checking, decrypting and parsing a delivery and sealing its reply are `wechat::callback`'s;
 //! this door adds HTTP: the body limit, the reply budget, metrics and the error statuses.
@@ -19,7 +22,6 @@ use serde::Deserialize;
 
 use crate::config::CallbackSettings;
 use crate::error::{AppError, ErrorCode};
-use crate::service::messaging::inbound;
 use crate::state::AppState;
 use crate::wechat::callback;
 
@@ -122,21 +124,31 @@ async fn receive(
     let callback::Opened { inbound, mode } =
         callback::open(&credentials, &query.params(), &body, freshness(&state)).map_err(refused)?;
 
-    let db = state.db.clone();
     let now = state.clock.now();
     let label = inbound.metric_label();
-    let work = tokio::spawn(async move { inbound::process(&db, &inbound, now).await });
+    // The writer commits this delivery with the others in flight and wakes us once it is durable.
     let budget = Duration::from_millis(state.settings.callback_reply_budget_ms);
-    let outcome = match tokio::time::timeout(budget, work).await {
-        Ok(Ok(result)) => result?,
-        Ok(Err(join_error)) => return Err(AppError::Internal(anyhow::Error::new(join_error))),
+    let started = tokio::time::Instant::now();
+    // Only a committed delivery is answered 200: if the queue stays full for the whole budget, or
+    // its batch is not committed within it, the delivery is refused (500) and WeChat retries it.
+    let queued = match tokio::time::timeout(budget, state.inbound.enqueue(inbound, now)).await {
+        Ok(queued) => queued?,
         Err(_) => {
-            tracing::warn!(
-                message_type = label,
-                "reply not ready within the budget; answered success"
-            );
+            state.metrics.callback_message(label, "refused");
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "the inbound queue stayed full for the whole reply budget"
+            )));
+        }
+    };
+    let left = budget.saturating_sub(started.elapsed());
+    let outcome = match tokio::time::timeout(left, queued.outcome()).await {
+        Ok(result) => result?,
+        Err(_) => {
+            // The writer may still commit it; the redelivery then gets the stored reply.
             state.metrics.callback_message(label, "late");
-            return Ok(success());
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "delivery not committed within the reply budget; refused so that WeChat retries it"
+            )));
         }
     };
     state.metrics.callback_message(

@@ -4,7 +4,8 @@
 //! and the push engine's follow of the change.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{babies, doses};
+use entity::{babies, baby_opt_ins, doses};
+use sea_orm::sea_query::{Alias, Expr, Query, UnionType};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
@@ -386,7 +387,11 @@ pub fn compute_stored(
     history: &History,
     as_of: NaiveDate,
 ) -> Result<Schedule, AppError> {
-    schedule::compute(edition(), &schedule_input(baby, history, as_of)).map_err(|err| match err {
+    compute_view(baby, &schedule_input(baby, history, as_of))
+}
+
+fn compute_view(baby: &babies::Model, input: &ScheduleInput) -> Result<Schedule, AppError> {
+    schedule::compute(edition(), input).map_err(|err| match err {
         ScheduleError::InvalidEdition(_) => {
             AppError::Internal(anyhow::anyhow!("schedule edition is invalid: {err}"))
         }
@@ -401,6 +406,49 @@ pub fn compute_stored(
             )
         }
     })
+}
+
+/// The engine's view of a baby's history in one query: its doses (in the order given) and its
+/// opt-ins, as `doses UNION ALL baby_opt_ins`.
+async fn read_history<C: ConnectionTrait>(
+    db: &C,
+    baby_id: i32,
+) -> Result<(Vec<GivenDose>, Vec<String>), AppError> {
+    let mut given_doses = Query::select();
+    given_doses
+        .column(doses::Column::Vaccine)
+        .expr_as(Expr::col(doses::Column::Dose), Alias::new("dose"))
+        .expr_as(Expr::col(doses::Column::GivenOn), Alias::new("given_on"))
+        .from(doses::Entity)
+        .and_where(doses::Column::BabyId.eq(baby_id));
+    let mut opt_ins = Query::select();
+    opt_ins
+        .column(baby_opt_ins::Column::Vaccine)
+        .expr_as(Expr::val(Option::<i32>::None), Alias::new("dose"))
+        .expr_as(Expr::val(Option::<NaiveDate>::None), Alias::new("given_on"))
+        .from(baby_opt_ins::Entity)
+        .and_where(baby_opt_ins::Column::BabyId.eq(baby_id));
+    given_doses.union(UnionType::All, opt_ins);
+    let statement = db.get_database_backend().build(&given_doses);
+    let mut given = Vec::new();
+    let mut opted_in = Vec::new();
+    for row in db.query_all(statement).await? {
+        let vaccine: String = row.try_get("", "vaccine")?;
+        let dose: Option<i32> = row.try_get("", "dose")?;
+        let date: Option<NaiveDate> = row.try_get("", "given_on")?;
+        match (dose, date) {
+            (Some(dose), Some(date)) => given.push(GivenDose {
+                vaccine,
+                // Stored doses passed `checked_dose`, so they fit.
+                dose: u8::try_from(dose).unwrap_or(u8::MAX),
+                date,
+            }),
+            _ => opted_in.push(vaccine),
+        }
+    }
+    given.sort_by(|a, b| (a.date, &a.vaccine, a.dose).cmp(&(b.date, &b.vaccine, b.dose)));
+    opted_in.sort();
+    Ok((given, opted_in))
 }
 
 /// After a change made at `now`: stores `schedule`'s next event date on the baby (`schedule`
@@ -430,10 +478,14 @@ pub async fn schedule<C: ConnectionTrait>(
     as_of: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<ScheduleView, AppError> {
-    let baby = access::access(db, member_id, baby_id).await?.baby;
-    let history = load_history(db, baby_id).await?;
-    let as_of = as_of.unwrap_or(today);
-    let computed = compute_stored(&baby, &history, as_of)?;
+    // Two queries: the baby if the member may see it, and its history.
+    let baby = access::visible_baby(db, member_id, baby_id).await?;
+    let (given, opted_in) = read_history(db, baby_id).await?;
+    let mut input = ScheduleInput::new(baby.birth_date, as_of.unwrap_or(today));
+    input.sex = BabySex::of(&baby);
+    input.opted_in = opted_in;
+    input.given = given;
+    let computed = compute_view(&baby, &input)?;
     Ok(ScheduleView {
         baby_id,
         edition: edition().id().to_owned(),

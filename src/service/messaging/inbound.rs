@@ -1,24 +1,56 @@
-//! Processing of one callback delivery: deduplicate, apply its effects, choose the reply.
+//! Processing of callback deliveries: deduplicate, apply their effects, choose their replies,
+//! and commit them in groups.
 //!
-//! The delivery's dedup row, its effects and its reply commit in one transaction. A redelivery
-//! (WeChat retries after 5 s, up to three times) finds the row and gets the same reply back,
-//! with no second effect. On PostgreSQL a concurrent redelivery waits on the unique index until
-//! the first commits.
+//! # Group commit
+//!
+//! The door hands every checked delivery to one [`InboundWriter`] per process and waits. The
+//! writer takes whatever deliveries are queued (up to [`MAX_BATCH`]; no waiting for more: the
+//! batch is what arrived while the previous one was committing) and runs [`commit_batch`]:
+//!
+//! 1. one read of `reply_rules_version` (the rules themselves only if it moved) and each
+//!    delivery's reply, chosen in memory;
+//! 2. one transaction: the plain messages' dedup rows in multi-row `INSERT ... ON CONFLICT
+//!    (dedup_key) DO NOTHING RETURNING dedup_key`; each delivery with an effect (follow,
+//!    unfollow, scan, TEMPLATESENDJOBFINISH) inserted one at a time with its effect; the stored
+//!    replies of the deliveries whose row already existed (redeliveries) read back;
+//! 3. commit; only then is each waiting request woken with its outcome.
+//!
+//! The contract of the single-delivery version holds: a reply leaves only after its dedup row
+//! (holding that reply) is committed; a redelivery finds the row and gets the first reply with
+//! no second effect, also when both copies land in the same batch (the second is answered with
+//! the first's reply) or race from different instances (PostgreSQL's unique index makes the
+//! second insert wait for the first's commit; SQLite has one writer). If the process dies after
+//! a commit and before the replies leave, WeChat redelivers and gets the stored replies.
+//!
+//! Failures stay per delivery: if any statement of a batch fails, or its commit does, the batch is
+//! rolled back and its deliveries are committed one by one, each in its own transaction, so one
+//! bad delivery fails alone (its request answers 500 and WeChat retries it) and the others are
+//! answered normally. Nothing is acknowledged before it is durable.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use entity::inbound_messages;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Set, TransactionTrait,
 };
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::AppError;
 use crate::service::audience::followers::{self, FollowChange};
-use crate::service::messaging::reply_rules::{self, Trigger};
+use crate::service::messaging::reply_rules::{RuleCache, RuleSet, Trigger};
 use crate::wechat::message::{Event, Inbound, InboundKind};
 
 const SUMMARY_LIMIT: usize = 500;
+/// The most deliveries one transaction commits.
+pub const MAX_BATCH: usize = 512;
+/// Rows per multi-row INSERT (8 bound values each, well under SQLite's variable limit).
+const INSERT_CHUNK: usize = 200;
+/// Deliveries waiting for the writer before `submit` itself waits (back-pressure).
+const QUEUE: usize = 4096;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -27,55 +59,289 @@ pub struct Outcome {
     pub duplicate: bool,
 }
 
-pub async fn process(
+/// One checked delivery and the time it was received.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub inbound: Inbound,
+    pub now: DateTime<Utc>,
+}
+
+struct Job {
+    delivery: Delivery,
+    done: oneshot::Sender<Result<Outcome, AppError>>,
+}
+
+/// The process's one writer of callback deliveries (cheap to clone: a queue handle).
+#[derive(Clone)]
+pub struct InboundWriter {
+    queue: mpsc::Sender<Job>,
+}
+
+impl InboundWriter {
+    /// Starts the writer on the current tokio runtime; it stops when the last handle is dropped.
+    pub fn spawn(db: DatabaseConnection) -> anyhow::Result<Self> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|e| anyhow::anyhow!("the inbound writer needs a tokio runtime: {e}"))?;
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        runtime.spawn(write(db, jobs));
+        Ok(Self { queue })
+    }
+
+    /// Queues a delivery, waiting for room if the queue is full. Once this has answered, the
+    /// delivery will be committed whether or not anyone waits for [`Queued::outcome`]; if the
+    /// future is dropped before it answers, nothing was queued.
+    pub async fn enqueue(&self, inbound: Inbound, now: DateTime<Utc>) -> Result<Queued, AppError> {
+        let (done, outcome) = oneshot::channel();
+        self.queue
+            .send(Job {
+                delivery: Delivery { inbound, now },
+                done,
+            })
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("the inbound writer has stopped")))?;
+        Ok(Queued { outcome })
+    }
+}
+
+/// A queued delivery.
+pub struct Queued {
+    outcome: oneshot::Receiver<Result<Outcome, AppError>>,
+}
+
+impl Queued {
+    /// Waits until the delivery's batch is committed (or has failed).
+    pub async fn outcome(self) -> Result<Outcome, AppError> {
+        self.outcome.await.map_err(|_| {
+            AppError::Internal(anyhow::anyhow!(
+                "the inbound writer gave up on a delivery (its batch task failed)"
+            ))
+        })?
+    }
+}
+
+async fn write(db: DatabaseConnection, mut jobs: mpsc::Receiver<Job>) {
+    let mut rules = RuleCache::new();
+    let mut taken = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut taken, MAX_BATCH).await > 0 {
+        let (deliveries, waiting): (Vec<Delivery>, Vec<_>) =
+            taken.drain(..).map(|job| (job.delivery, job.done)).unzip();
+        // The batch runs in a task of its own so that a panic fails its deliveries, not the writer.
+        let db = db.clone();
+        let batch = tokio::spawn(async move {
+            let outcomes = commit_batch(&db, &mut rules, &deliveries).await;
+            (rules, outcomes)
+        });
+        match batch.await {
+            Ok((kept, outcomes)) => {
+                rules = kept;
+                for (done, outcome) in waiting.into_iter().zip(outcomes) {
+                    // The request may have stopped waiting (reply budget); its row stays.
+                    let _ = done.send(outcome);
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "an inbound batch task failed; its deliveries answer 500");
+                rules = RuleCache::new();
+            }
+        }
+    }
+}
+
+/// Commits `batch` (see the module doc) and answers each delivery's outcome, in order.
+pub async fn commit_batch(
     db: &DatabaseConnection,
-    inbound: &Inbound,
-    now: DateTime<Utc>,
-) -> Result<Outcome, AppError> {
-    // The reply depends on the message alone: choose it before taking SQLite's write lock, so
-    // the write transaction stays short.
-    let reply_xml = match trigger(inbound) {
-        Some(trigger) => reply_rules::choose(db, trigger)
-            .await?
-            .map(|reply| reply.to_xml(&inbound.from_user, &inbound.to_user, now.timestamp())),
-        None => None,
+    rules: &mut RuleCache,
+    batch: &[Delivery],
+) -> Vec<Result<Outcome, AppError>> {
+    let rules = match rules.current(db).await {
+        Ok(rules) => rules,
+        Err(e) => {
+            let reason = e.to_string();
+            return batch
+                .iter()
+                .map(|_| {
+                    Err(AppError::Internal(anyhow::anyhow!(
+                        "reply rules unreadable: {reason}"
+                    )))
+                })
+                .collect();
+        }
     };
-    let txn = db.begin().await?;
-    let claimed = inbound_messages::Entity::insert(inbound_messages::ActiveModel {
+    let replies: Vec<Option<String>> = batch.iter().map(|d| reply_for(&rules, d)).collect();
+    if batch.len() > 1 {
+        match try_batch(db, batch, &replies).await {
+            Ok(outcomes) => return outcomes.into_iter().map(Ok).collect(),
+            Err(e) => tracing::warn!(
+                error = %e,
+                size = batch.len(),
+                "inbound batch failed; committing its deliveries one by one"
+            ),
+        }
+    }
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (delivery, reply) in batch.iter().zip(replies) {
+        outcomes.push(commit_one(db, delivery, reply).await);
+    }
+    outcomes
+}
+
+/// The reply a first delivery gets under `rules`.
+fn reply_for(rules: &Arc<RuleSet>, delivery: &Delivery) -> Option<String> {
+    let inbound = &delivery.inbound;
+    let trigger = trigger(inbound)?;
+    rules.choose(trigger).map(|reply| {
+        reply.to_xml(
+            &inbound.from_user,
+            &inbound.to_user,
+            delivery.now.timestamp(),
+        )
+    })
+}
+
+fn row(delivery: &Delivery, reply_xml: Option<String>) -> inbound_messages::ActiveModel {
+    let inbound = &delivery.inbound;
+    inbound_messages::ActiveModel {
         dedup_key: Set(inbound.dedup_key()),
         openid: Set(inbound.from_user.clone()),
         msg_type: Set(inbound.msg_type().to_owned()),
         event: Set(inbound.event_name().map(str::to_owned)),
         create_time: Set(inbound.create_time),
         summary: Set(summary(inbound)),
-        reply_xml: Set(reply_xml.clone()),
-        received_at: Set(now),
+        reply_xml: Set(reply_xml),
+        received_at: Set(delivery.now),
         ..Default::default()
-    })
-    .on_conflict(
-        OnConflict::column(inbound_messages::Column::DedupKey)
-            .do_nothing()
-            .to_owned(),
+    }
+}
+
+fn on_dedup_key() -> OnConflict {
+    OnConflict::column(inbound_messages::Column::DedupKey)
+        .do_nothing()
+        .to_owned()
+}
+
+/// Whether the delivery changes anything beyond its own row.
+fn has_effect(inbound: &Inbound) -> bool {
+    matches!(
+        &inbound.kind,
+        InboundKind::Event(
+            Event::Subscribe { .. }
+                | Event::Unsubscribe
+                | Event::Scan { .. }
+                | Event::TemplateSendJobFinish { .. }
+        )
     )
-    .exec_without_returning(&txn)
-    .await?;
-    if claimed == 0 {
-        txn.rollback().await?;
-        let first = inbound_messages::Entity::find()
-            .filter(inbound_messages::Column::DedupKey.eq(inbound.dedup_key()))
-            .one(db)
+}
+
+async fn try_batch(
+    db: &DatabaseConnection,
+    batch: &[Delivery],
+    replies: &[Option<String>],
+) -> Result<Vec<Outcome>, AppError> {
+    let keys: Vec<String> = batch.iter().map(|d| d.inbound.dedup_key()).collect();
+    // The first copy of each key leads; later copies in the same batch are its redeliveries.
+    let mut leader_of: HashMap<&str, usize> = HashMap::with_capacity(batch.len());
+    let mut leader = Vec::with_capacity(batch.len());
+    for (i, key) in keys.iter().enumerate() {
+        leader.push(*leader_of.entry(key.as_str()).or_insert(i));
+    }
+    let mut claimed = vec![false; batch.len()];
+    let txn = db.begin().await?;
+
+    // In key order, so that two instances' batches never wait on each other in a cycle.
+    let mut plain: Vec<usize> = (0..batch.len())
+        .filter(|&i| leader[i] == i && !has_effect(&batch[i].inbound))
+        .collect();
+    plain.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+    for chunk in plain.chunks(INSERT_CHUNK) {
+        let mut insert = inbound_messages::Entity::insert_many(
+            chunk.iter().map(|&i| row(&batch[i], replies[i].clone())),
+        )
+        .on_conflict(on_dedup_key())
+        .into_query();
+        insert.returning_col(inbound_messages::Column::DedupKey);
+        let statement = txn.get_database_backend().build(&insert);
+        for inserted in txn.query_all(statement).await? {
+            let key: String = inserted.try_get("", "dedup_key")?;
+            if let Some(&i) = leader_of.get(key.as_str()) {
+                claimed[i] = true;
+            }
+        }
+    }
+    for i in (0..batch.len()).filter(|&i| leader[i] == i && has_effect(&batch[i].inbound)) {
+        claimed[i] = insert_with_effects(&txn, &batch[i], replies[i].clone()).await?;
+    }
+    // Rows that were there before this batch: answer what the first delivery got.
+    let existing: Vec<&str> = (0..batch.len())
+        .filter(|&i| leader[i] == i && !claimed[i])
+        .map(|i| keys[i].as_str())
+        .collect();
+    let mut stored: HashMap<String, Option<String>> = HashMap::new();
+    for chunk in existing.chunks(INSERT_CHUNK) {
+        let rows: Vec<(String, Option<String>)> = inbound_messages::Entity::find()
+            .select_only()
+            .column(inbound_messages::Column::DedupKey)
+            .column(inbound_messages::Column::ReplyXml)
+            .filter(inbound_messages::Column::DedupKey.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(&txn)
             .await?;
+        stored.extend(rows);
+    }
+    txn.commit().await?;
+
+    Ok((0..batch.len())
+        .map(|i| {
+            let first = leader[i];
+            let reply_xml = if claimed[first] {
+                replies[first].clone()
+            } else {
+                stored.get(&keys[first]).cloned().flatten()
+            };
+            Outcome {
+                reply_xml,
+                duplicate: first != i || !claimed[first],
+            }
+        })
+        .collect())
+}
+
+/// Inserts a delivery's row and, if the row is new, applies its effects; answers whether it was
+/// new.
+async fn insert_with_effects<C: ConnectionTrait>(
+    txn: &C,
+    delivery: &Delivery,
+    reply_xml: Option<String>,
+) -> Result<bool, AppError> {
+    let claimed = inbound_messages::Entity::insert(row(delivery, reply_xml))
+        .on_conflict(on_dedup_key())
+        .exec_without_returning(txn)
+        .await?;
+    if claimed == 0 {
+        return Ok(false);
+    }
+    apply_effects(txn, &delivery.inbound, delivery.now).await?;
+    Ok(true)
+}
+
+/// One delivery in its own transaction: the fallback of a failed batch.
+async fn commit_one(
+    db: &DatabaseConnection,
+    delivery: &Delivery,
+    reply_xml: Option<String>,
+) -> Result<Outcome, AppError> {
+    let txn = db.begin().await?;
+    if insert_with_effects(&txn, delivery, reply_xml.clone()).await? {
+        txn.commit().await?;
         return Ok(Outcome {
-            reply_xml: first.and_then(|m| m.reply_xml),
-            duplicate: true,
+            reply_xml,
+            duplicate: false,
         });
     }
-
-    apply_effects(&txn, inbound, now).await?;
-    txn.commit().await?;
+    txn.rollback().await?;
+    let first = find(db, &delivery.inbound.dedup_key()).await?;
     Ok(Outcome {
-        reply_xml,
-        duplicate: false,
+        reply_xml: first.and_then(|m| m.reply_xml),
+        duplicate: true,
     })
 }
 
@@ -151,4 +417,93 @@ pub async fn find(
         .filter(inbound_messages::Column::DedupKey.eq(dedup_key))
         .one(db)
         .await?)
+}
+
+/// What one run of [`prune`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PruneReport {
+    /// Rows whose body and stored reply were cleared.
+    pub rows: u64,
+    /// Write transactions used (each at most `batch` ids wide).
+    pub batches: u64,
+    /// The highest id looked at; the next run starts after it.
+    pub cursor: i64,
+}
+
+/// Clears the body (`summary`) and the stored reply of deliveries received before `cutoff`,
+/// keeping each row's dedup key, sender, type, event and times (what dedup and the follower
+/// history need). Walks ids upward from `after_id` in ranges of `batch` ids, one short write
+/// transaction per range, pausing `pause` between ranges so that the callback door's writer
+/// always gets the write lock in between. Ids grow with arrival, so the walk stops at the first
+/// row received at or after `cutoff`.
+pub async fn prune(
+    db: &DatabaseConnection,
+    cutoff: DateTime<Utc>,
+    after_id: i64,
+    batch: i64,
+    pause: std::time::Duration,
+) -> Result<PruneReport, AppError> {
+    let batch = batch.max(1);
+    let first_kept: Option<i64> = inbound_messages::Entity::find()
+        .select_only()
+        .column(inbound_messages::Column::Id)
+        .filter(inbound_messages::Column::ReceivedAt.gte(cutoff))
+        .order_by_asc(inbound_messages::Column::ReceivedAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let last: Option<i64> = match first_kept {
+        Some(id) => Some(id - 1),
+        None => inbound_messages::Entity::find()
+            .select_only()
+            .column_as(inbound_messages::Column::Id.max(), "max_id")
+            .into_tuple::<Option<i64>>()
+            .one(db)
+            .await?
+            .flatten(),
+    };
+    let mut report = PruneReport {
+        cursor: after_id,
+        ..PruneReport::default()
+    };
+    let Some(last) = last else { return Ok(report) };
+    if report.cursor < last {
+        // Skip the ids below the table's first row (a fresh cursor starts at 0).
+        let lowest: Option<i64> = inbound_messages::Entity::find()
+            .select_only()
+            .column_as(inbound_messages::Column::Id.min(), "min_id")
+            .into_tuple::<Option<i64>>()
+            .one(db)
+            .await?
+            .flatten();
+        if let Some(lowest) = lowest {
+            report.cursor = report.cursor.max(lowest - 1);
+        }
+    }
+    while report.cursor < last {
+        let upto = report.cursor.saturating_add(batch).min(last);
+        let cleared = inbound_messages::Entity::update_many()
+            .col_expr(inbound_messages::Column::Summary, Expr::value(""))
+            .col_expr(
+                inbound_messages::Column::ReplyXml,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(inbound_messages::Column::Id.gt(report.cursor))
+            .filter(inbound_messages::Column::Id.lte(upto))
+            .filter(inbound_messages::Column::ReceivedAt.lt(cutoff))
+            .filter(
+                inbound_messages::Column::ReplyXml
+                    .is_not_null()
+                    .or(inbound_messages::Column::Summary.ne("")),
+            )
+            .exec(db)
+            .await?;
+        report.rows += cleared.rows_affected;
+        report.batches += 1;
+        report.cursor = upto;
+        if report.cursor < last && !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
+    }
+    Ok(report)
 }

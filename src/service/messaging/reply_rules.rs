@@ -1,7 +1,15 @@
 //! Keyword reply rules: `exact` and `contains` match text messages and menu CLICK keys,
 //! `subscribe` answers a follow, `default` answers text that matched nothing.
+//!
+//! The callback door holds the rules in memory ([`RuleCache`]): before each batch of deliveries it
+//! reads one row, `reply_rules_version`, which database triggers bump on every insert, update and
+//! delete of `reply_rules`, whoever makes it. An edit made on any instance (or by hand) is
+//! therefore seen by every instance from its next batch on, and no delivery reads the rules
+//! themselves unless they changed.
 
-use entity::reply_rules;
+use std::sync::Arc;
+
+use entity::{reply_rules, reply_rules_version};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::error::AppError;
@@ -14,51 +22,133 @@ pub enum Trigger<'a> {
     Subscribe,
 }
 
-/// The reply for `trigger`, if a rule gives one. Rules are tried in priority order (lowest
-/// first, then oldest); a rule whose stored reply does not parse is logged and skipped.
-pub async fn choose<C: ConnectionTrait>(
-    db: &C,
-    trigger: Trigger<'_>,
-) -> Result<Option<Reply>, AppError> {
-    let kinds: &[&str] = match trigger {
-        Trigger::Words(_) => &["exact", "contains", "default"],
-        Trigger::Subscribe => &["subscribe"],
-    };
-    let rules = reply_rules::Entity::find()
-        .filter(reply_rules::Column::Enabled.eq(true))
-        .filter(reply_rules::Column::MatchKind.is_in(kinds.iter().copied()))
-        .order_by_asc(reply_rules::Column::Priority)
-        .order_by_asc(reply_rules::Column::Id)
-        .all(db)
-        .await?;
-    let rule = match trigger {
-        Trigger::Subscribe => rules.first(),
-        Trigger::Words(words) => {
-            let words = words.trim();
-            rules
-                .iter()
-                .find(|r| matches(r, words))
-                .or_else(|| rules.iter().find(|r| r.match_kind == "default"))
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Exact,
+    Contains,
+    Default,
+    Subscribe,
+}
+
+#[derive(Debug, Clone)]
+struct Rule {
+    id: i32,
+    kind: Kind,
+    /// Trimmed; lower-cased for `contains`.
+    pattern: String,
+    /// None when the stored reply does not parse (logged when the rules are loaded).
+    reply: Option<Reply>,
+}
+
+/// The enabled rules in priority order (lowest first, then oldest).
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// Reads the enabled rules.
+    pub async fn load<C: ConnectionTrait>(db: &C) -> Result<Self, AppError> {
+        let rows = reply_rules::Entity::find()
+            .filter(reply_rules::Column::Enabled.eq(true))
+            .order_by_asc(reply_rules::Column::Priority)
+            .order_by_asc(reply_rules::Column::Id)
+            .all(db)
+            .await?;
+        let rules = rows
+            .into_iter()
+            .filter_map(|row| {
+                let kind = match row.match_kind.as_str() {
+                    "exact" => Kind::Exact,
+                    "contains" => Kind::Contains,
+                    "default" => Kind::Default,
+                    "subscribe" => Kind::Subscribe,
+                    _ => return None,
+                };
+                let pattern = row.pattern.trim();
+                let pattern = if kind == Kind::Contains {
+                    pattern.to_lowercase()
+                } else {
+                    pattern.to_owned()
+                };
+                let reply = match serde_json::from_str::<Reply>(&row.reply) {
+                    Ok(reply) => Some(reply),
+                    Err(e) => {
+                        tracing::error!(rule_id = row.id, error = %e, "reply rule holds an unreadable reply; it answers nothing");
+                        None
+                    }
+                };
+                Some(Rule {
+                    id: row.id,
+                    kind,
+                    pattern,
+                    reply,
+                })
+            })
+            .collect();
+        Ok(Self { rules })
+    }
+
+    /// The reply for `trigger`, if a rule gives one. A rule whose stored reply does not parse
+    /// answers nothing.
+    pub fn choose(&self, trigger: Trigger<'_>) -> Option<&Reply> {
+        let rule = match trigger {
+            Trigger::Subscribe => self.rules.iter().find(|r| r.kind == Kind::Subscribe),
+            Trigger::Words(words) => {
+                let words = words.trim();
+                let mut lower: Option<String> = None;
+                self.rules
+                    .iter()
+                    .find(|r| match r.kind {
+                        Kind::Exact => {
+                            !r.pattern.is_empty() && words.eq_ignore_ascii_case(&r.pattern)
+                        }
+                        Kind::Contains => {
+                            !r.pattern.is_empty()
+                                && lower
+                                    .get_or_insert_with(|| words.to_lowercase())
+                                    .contains(&r.pattern)
+                        }
+                        _ => false,
+                    })
+                    .or_else(|| self.rules.iter().find(|r| r.kind == Kind::Default))
+            }
+        }?;
+        if rule.reply.is_none() {
+            tracing::debug!(rule_id = rule.id, "matched a rule with an unreadable reply");
         }
-    };
-    let Some(rule) = rule else { return Ok(None) };
-    match serde_json::from_str::<Reply>(&rule.reply) {
-        Ok(reply) => Ok(Some(reply)),
-        Err(e) => {
-            tracing::error!(rule_id = rule.id, error = %e, "reply rule holds an unreadable reply; skipped");
-            Ok(None)
-        }
+        rule.reply.as_ref()
     }
 }
 
-fn matches(rule: &reply_rules::Model, words: &str) -> bool {
-    let pattern = rule.pattern.trim();
-    if pattern.is_empty() {
-        return false;
+/// The rules of one process, reloaded when `reply_rules_version` moves.
+#[derive(Debug, Default)]
+pub struct RuleCache {
+    held: Option<(i64, Arc<RuleSet>)>,
+}
+
+impl RuleCache {
+    pub fn new() -> Self {
+        Self::default()
     }
-    match rule.match_kind.as_str() {
-        "exact" => words.eq_ignore_ascii_case(pattern),
-        "contains" => words.to_lowercase().contains(&pattern.to_lowercase()),
-        _ => false,
+
+    /// The current rules: one small read of the version row, and a reload only if it moved.
+    pub async fn current<C: ConnectionTrait>(&mut self, db: &C) -> Result<Arc<RuleSet>, AppError> {
+        let version = version(db).await?;
+        if let Some((held, rules)) = &self.held
+            && *held == version
+        {
+            return Ok(rules.clone());
+        }
+        let rules = Arc::new(RuleSet::load(db).await?);
+        self.held = Some((version, rules.clone()));
+        Ok(rules)
     }
+}
+
+async fn version<C: ConnectionTrait>(db: &C) -> Result<i64, AppError> {
+    Ok(reply_rules_version::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .map_or(0, |row| row.version))
 }

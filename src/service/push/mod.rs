@@ -7,6 +7,7 @@
 //! Pure rules are in `crate::domain::push`; the workers' loops in `crate::jobs::push`.
 
 pub mod campaigns;
+pub mod lease;
 pub mod planner;
 pub mod preferences;
 pub mod sender;

@@ -3,6 +3,7 @@ mod catch_up;
 mod crash;
 mod delivery;
 mod demo;
+mod lease;
 mod outbox;
 mod planner;
 mod routes;

@@ -542,7 +542,7 @@ fn encrypt_raw_blocks(plain: &[u8]) -> String {
 }
 
 #[actix_web::test]
-async fn a_slow_database_gets_success_in_time_and_the_reply_is_kept_for_the_redelivery() {
+async fn a_delivery_not_committed_within_the_budget_is_refused_never_acknowledged() {
     let database = TestDatabase::fresh().await;
     let app = TestApp::spawn_with(database.clone(), |s| s.callback_reply_budget_ms = 300).await;
     // Another connection holds the write lock on the dedup table, as a long transaction would.
@@ -560,8 +560,12 @@ async fn a_slow_database_gets_success_in_time_and_the_reply_is_kept_for_the_rede
     let xml = text_xml("slow", 5, "帮助", SAMPLE_TIMESTAMP);
     let started = std::time::Instant::now();
     let res = app.post_plain(&xml).await;
-    assert_eq!(res.text().await.unwrap(), "success");
+    // Not durable yet: neither `success` nor a reply, but 500 so that WeChat redelivers it.
+    assert_eq!(res.status().as_u16(), 500);
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
+    let body = res.text().await.unwrap();
+    assert_ne!(body, "success");
+    assert!(!body.contains("疫苗"), "{body}");
     txn.rollback().await.unwrap();
 
     // The work finishes in the background; WeChat's retry then gets the real reply.

@@ -1,0 +1,262 @@
+//! The callback door's group commit, its in-memory reply rules and the retention of old bodies:
+//! a crash between a batch's commit and its replies, redeliveries racing their first delivery,
+//! rules edited through one instance seen by another, and the pruning of old deliveries.
+
+use babyvax::clock::Clock;
+use babyvax::service::audience::followers;
+use babyvax::service::messaging::inbound::{self, Delivery};
+use babyvax::service::messaging::reply_rules::RuleCache;
+use babyvax::wechat::message;
+use chrono::Duration;
+use entity::{inbound_messages, reply_rules};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+
+use crate::helpers::{ACCOUNT, SAMPLE_TIMESTAMP, TestApp, babyvax_test_xml::fields};
+
+fn text_xml(from: &str, msg_id: u64, content: &str) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{from}]]></FromUserName><CreateTime>{SAMPLE_TIMESTAMP}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    )
+}
+
+fn follow_xml(from: &str, scene: &str) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{from}]]></FromUserName><CreateTime>{SAMPLE_TIMESTAMP}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event><EventKey><![CDATA[qrscene_ch:{scene}]]></EventKey></xml>"
+    )
+}
+
+async fn inbound_count(app: &TestApp) -> u64 {
+    inbound_messages::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn history_len(app: &TestApp, openid: &str) -> usize {
+    followers::history(&app.db, openid)
+        .await
+        .unwrap()
+        .map_or(0, |(_, history)| history.len())
+}
+
+#[actix_web::test]
+async fn a_crash_between_the_batch_commit_and_the_replies_loses_no_message() {
+    let app = TestApp::spawn().await;
+    let xmls = [
+        text_xml("crash-1", 1, "帮助"),
+        text_xml("crash-2", 2, "宝宝什么时候打疫苗"),
+        text_xml("crash-3", 3, "zzz"),
+        follow_xml("crash-4", "clinic-1"),
+        // The same message twice in one batch: one row, one reply.
+        text_xml("crash-1", 1, "帮助"),
+    ];
+    let batch: Vec<Delivery> = xmls
+        .iter()
+        .map(|xml| Delivery {
+            inbound: message::parse(xml).unwrap(),
+            now: app.clock.now(),
+        })
+        .collect();
+    // The writer's own commit; the process then "dies": none of these replies leaves.
+    let outcomes = inbound::commit_batch(&app.db, &mut RuleCache::new(), &batch).await;
+    let replies: Vec<Option<String>> = outcomes
+        .into_iter()
+        .map(|o| o.expect("batch committed").reply_xml)
+        .collect();
+    assert!(replies.iter().all(Option::is_some), "{replies:?}");
+    assert_eq!(replies[0], replies[4]);
+    assert_eq!(inbound_count(&app).await, 4);
+
+    // A new process on the same database gets WeChat's redeliveries and answers the stored
+    // replies, with no second effect.
+    let restarted = TestApp::spawn_with(app.database.clone(), |_| {}).await;
+    restarted.clock.set(app.clock.now() + Duration::seconds(5));
+    for (xml, reply) in xmls.iter().zip(&replies) {
+        let body = restarted.post_plain(xml).await.text().await.unwrap();
+        assert_eq!(Some(&body), reply.as_ref());
+        // Safe mode: the same reply inside a new envelope.
+        let opened =
+            restarted.open_safe_reply(&restarted.post_safe(xml).await.text().await.unwrap());
+        assert_eq!(Some(&opened), reply.as_ref());
+    }
+    assert_eq!(inbound_count(&app).await, 4);
+    assert_eq!(history_len(&app, "crash-4").await, 1);
+    assert!(fields(replies[3].as_deref().unwrap())["Content"].contains("欢迎关注"));
+    app.finish().await;
+}
+
+#[actix_web::test]
+async fn redeliveries_racing_their_first_delivery_get_its_reply_and_count_once() {
+    let app = TestApp::spawn().await;
+    let mut xmls = Vec::new();
+    for i in 0..16u64 {
+        let words = ["帮助", "疫苗", "hello", "月龄"][(i % 4) as usize];
+        xmls.push(text_xml(&format!("race-{}", i % 5), 100 + i, words));
+    }
+    for i in 0..4 {
+        xmls.push(follow_xml(&format!("race-follow-{i}"), "poster-2"));
+    }
+    // Every message three times, all at once: the copies land in the same batch or in
+    // different ones, first or not.
+    let client = &app;
+    let requests = xmls
+        .iter()
+        .flat_map(|xml| std::iter::repeat_n(xml, 3))
+        .map(|xml| async move {
+            let res = client.post_plain(xml).await;
+            assert_eq!(res.status(), 200);
+            (xml.clone(), res.text().await.unwrap())
+        });
+    let answered = futures_util::future::join_all(requests).await;
+    for xml in &xmls {
+        let bodies: Vec<&String> = answered
+            .iter()
+            .filter(|(sent, _)| sent == xml)
+            .map(|(_, body)| body)
+            .collect();
+        assert_eq!(bodies.len(), 3);
+        // Every copy gets the first delivery's reply (or `success` if it outwaited the budget).
+        let reply = bodies
+            .iter()
+            .find(|b| b.as_str() != "success")
+            .expect("some copy got the reply");
+        assert!(
+            bodies.iter().all(|b| b == reply || b.as_str() == "success"),
+            "{bodies:?}"
+        );
+        let stored = inbound::find(&app.db, &message::parse(xml).unwrap().dedup_key())
+            .await
+            .unwrap()
+            .expect("one row");
+        assert_eq!(stored.reply_xml.as_ref(), Some(*reply));
+    }
+    assert_eq!(inbound_count(&app).await, 20);
+    for i in 0..4 {
+        assert_eq!(history_len(&app, &format!("race-follow-{i}")).await, 1);
+    }
+    app.finish().await;
+}
+
+#[actix_web::test]
+async fn reply_rules_edited_through_one_instance_are_seen_by_another() {
+    let first = TestApp::spawn().await;
+    let second = TestApp::spawn_with(first.database.clone(), |_| {}).await;
+    let content = |body: String| fields(&body)["Content"].clone();
+    // The second instance answers (and now holds the rules in memory).
+    let before = content(
+        second
+            .post_plain(&text_xml("edit", 1, "help"))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert!(before.starts_with("Reply 疫苗"), "{before}");
+
+    // An operator changes the rule through the first instance's database handle.
+    let reply = serde_json::json!({"type": "text", "content": "edited help"}).to_string();
+    reply_rules::Entity::update_many()
+        .col_expr(reply_rules::Column::Reply, Expr::value(reply))
+        .filter(reply_rules::Column::Pattern.eq("help"))
+        .exec(&first.db)
+        .await
+        .unwrap();
+    let after = content(
+        second
+            .post_plain(&text_xml("edit", 2, "help"))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(after, "edited help");
+
+    // A new rule, then its removal.
+    let now = first.clock.now();
+    let added = reply_rules::ActiveModel {
+        match_kind: Set("exact".into()),
+        pattern: Set("新规则".into()),
+        priority: Set(1),
+        reply: Set(serde_json::json!({"type": "text", "content": "new rule"}).to_string()),
+        enabled: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&first.db)
+    .await
+    .unwrap();
+    let body = second
+        .post_plain(&text_xml("edit", 3, "新规则"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(content(body), "new rule");
+    reply_rules::Entity::delete_by_id(added.id)
+        .exec(&first.db)
+        .await
+        .unwrap();
+    let body = second
+        .post_plain(&text_xml("edit", 4, "新规则"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        content(body).contains("帮助"),
+        "the default rule answers again"
+    );
+    first.finish().await;
+}
+
+#[actix_web::test]
+async fn retention_clears_old_bodies_and_replies_and_keeps_dedup() {
+    let app = TestApp::spawn().await;
+    for i in 0..5 {
+        app.post_plain(&text_xml("old", i, "帮助")).await;
+    }
+    app.clock.advance(Duration::days(31));
+    let recent = text_xml("new", 1, "帮助");
+    let recent_reply = app.post_plain(&recent).await.text().await.unwrap();
+
+    let cutoff = app.clock.now() - Duration::days(30);
+    // Two ids per write transaction: five old rows take three, and the recent row is untouched.
+    let report = inbound::prune(&app.db, cutoff, 0, 2, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(report.rows, 5);
+    assert_eq!(report.batches, 3);
+    let rows = inbound_messages::Entity::find()
+        .order_by_asc(inbound_messages::Column::Id)
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 6);
+    for old in &rows[..5] {
+        assert_eq!(old.summary, "");
+        assert_eq!(old.reply_xml, None);
+        assert_eq!(old.openid, "old");
+    }
+    assert_eq!(rows[5].summary, "帮助");
+    assert_eq!(rows[5].reply_xml.as_deref(), Some(recent_reply.as_str()));
+
+    // A second run starts after its cursor and finds nothing to do.
+    let again = inbound::prune(&app.db, cutoff, report.cursor, 2, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(again.rows, 0);
+    // The dedup row is still there: a (very) late redelivery is still one message.
+    let late = app.post_plain(&text_xml("old", 0, "帮助")).await;
+    assert_eq!(late.text().await.unwrap(), "success");
+    assert_eq!(inbound_count(&app).await, 6);
+    // The recent row keeps its reply for its redeliveries.
+    assert_eq!(
+        app.post_plain(&recent).await.text().await.unwrap(),
+        recent_reply
+    );
+    app.finish().await;
+}
