@@ -12,6 +12,7 @@ mod m20261129_000030_staff_accounts;
 mod m20261130_000040_points;
 mod m20261130_000050_coupons;
 mod m20261130_000060_payments;
+mod m20261130_000080_events;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000040_points::Migration),
             Box::new(m20261130_000050_coupons::Migration),
             Box::new(m20261130_000060_payments::Migration),
+            Box::new(m20261130_000080_events::Migration),
         ]
     }
 }

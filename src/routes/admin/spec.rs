@@ -8,7 +8,8 @@ use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
 use super::{
-    auth, coupons, members, membership, merchants, operators, pay_orders, points, settlements,
+    auth, coupons, events, members, membership, merchants, operators, pay_orders, points,
+    settlements,
 };
 use crate::error::Doors;
 use crate::routes::contract::{ApiErrorBody, DoorContract};
@@ -62,6 +63,14 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         points::end_campaign,
         points::member_ledger,
         points::adjust_points,
+        events::create_event,
+        events::list_events,
+        events::get_event,
+        events::edit_event,
+        events::publish_event,
+        events::cancel_event,
+        events::list_bookings,
+        events::bookings_csv,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -74,6 +83,7 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         (name = "coupons", description = "Coupon templates: approval, stock, grants"),
         (name = "settlements", description = "Monthly statements per merchant"),
         (name = "points", description = "Points: earning rules, levels, campaigns, members' ledgers and adjustments (admin, operator; audited)"),
+        (name = "events", description = "Expert lectures and offline classes: events, merchants' proposals, bookings, waitlists, attendance"),
     )
 )]
 pub struct AdminApiDoc;

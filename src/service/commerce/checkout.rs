@@ -1,13 +1,13 @@
 //! The seam between payments and what is bought: a payment or refund is applied to its order's
-//! purpose (membership now; the shop next). Routes and jobs call these.
+//! purpose (membership, event bookings; the shop next). Routes and jobs call these.
 
 use chrono::{DateTime, Utc};
 use entity::{pay_orders, pay_refunds};
 use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
-use super::membership;
 use super::payments::{self, Fulfil, RefundRequest, notify};
+use super::{events, membership};
 use crate::error::AppError;
 use crate::wechat::pay::{PayClient, SignedHeaders};
 
@@ -23,6 +23,7 @@ impl Fulfil for Purposes {
     ) -> BoxFuture<'a, Result<(), AppError>> {
         match order.purpose.as_str() {
             membership::PURPOSE => membership::Fulfilment.paid(txn, order, now),
+            events::PURPOSE => events::Fulfilment.paid(txn, order, now),
             other => {
                 let other = other.to_owned();
                 Box::pin(async move {
@@ -43,6 +44,7 @@ impl Fulfil for Purposes {
     ) -> BoxFuture<'a, Result<(), AppError>> {
         match order.purpose.as_str() {
             membership::PURPOSE => membership::Fulfilment.refunded(txn, order, refund, now),
+            events::PURPOSE => events::Fulfilment.refunded(txn, order, refund, now),
             _ => Box::pin(async { Ok(()) }),
         }
     }

@@ -71,7 +71,7 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
             }
         }
     }
-    assert_eq!(operations, 42);
+    assert_eq!(operations, 52);
 
     let res = mp
         .app
