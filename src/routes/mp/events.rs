@@ -14,11 +14,11 @@ use crate::service::commerce::coupons::codes::RedemptionCode;
 use crate::service::commerce::events::bookings::{
     self, BookingCreated, BookingRequest, BookingView,
 };
+use crate::service::commerce::events::check_in;
 use crate::service::commerce::events::listing::{self, EventPage, EventView};
 use crate::service::commerce::events::waitlist::{
     self, AcceptRequest, WaitlistRequest, WaitlistView,
 };
-use crate::service::commerce::events::{self, check_in};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -136,9 +136,7 @@ pub async fn book(
     {
         Ok(created) => Ok(HttpResponse::Created().json(created)),
         Err(e) if e.error_code() == ErrorCode::EventFull => {
-            let open = events::load_event(&state.db, event_id)
-                .await
-                .is_ok_and(|ev| events::bookable(&ev, state.clock.now()).is_ok());
+            let open = waitlist::available(&state.db, event_id, state.clock.now()).await?;
             Ok(HttpResponse::Conflict().json(json!({
                 "code": ErrorCode::EventFull.as_str(),
                 "message": e.to_string(),

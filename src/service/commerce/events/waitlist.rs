@@ -95,6 +95,17 @@ pub(crate) async fn view<C: ConnectionTrait>(
     })
 }
 
+/// Whether a parent refused a booking as full may join the event's waitlist now (the event is
+/// open for booking).
+pub async fn available(
+    db: &DatabaseConnection,
+    event_id: i32,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
+    let event = load_event(db, event_id).await?;
+    Ok(bookable(&event, now).is_ok())
+}
+
 /// The member's live (waiting or offered) place on the event's waitlist.
 pub(crate) async fn live_entry<C: ConnectionTrait>(
     db: &C,
