@@ -82,7 +82,7 @@ pub async fn propose_event(
     Ok(HttpResponse::Created().json(proposed))
 }
 
-/// Your stores' events and proposals, newest first
+/// Your stores' events and proposals, newest first (a clerk's: their store's)
 #[utoipa::path(
     get,
     path = "/merchant/v1/events",
@@ -94,9 +94,7 @@ pub async fn list_events(
     state: web::Data<AppState>,
     me: MerchantStaff,
 ) -> Result<HttpResponse, AppError> {
-    let mut list = admin::of_merchant(&state.db, me.merchant_id, state.clock.now()).await?;
-    if let Some(store) = me.store_id {
-        list.retain(|e| e.store_id == Some(store));
-    }
+    let list =
+        admin::of_merchant(&state.db, me.merchant_id, me.store_id, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(list))
 }

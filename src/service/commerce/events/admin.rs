@@ -352,17 +352,21 @@ pub async fn propose(
     admin_view(db, row, now).await
 }
 
-/// A merchant's events (its proposals and everything at its stores), newest first.
+/// A merchant's events (its proposals and everything at its stores; a clerk's: at their
+/// store), newest first.
 pub async fn of_merchant(
     db: &DatabaseConnection,
     merchant_id: i32,
+    store_id: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<Vec<AdminEventView>, AppError> {
-    let rows = events_t::Entity::find()
+    let mut query = events_t::Entity::find()
         .filter(events_t::Column::MerchantId.eq(merchant_id))
-        .order_by_desc(events_t::Column::Id)
-        .all(db)
-        .await?;
+        .order_by_desc(events_t::Column::Id);
+    if let Some(store) = store_id {
+        query = query.filter(events_t::Column::StoreId.eq(store));
+    }
+    let rows = query.all(db).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         out.push(admin_view(db, row, now).await?);

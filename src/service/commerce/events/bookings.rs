@@ -238,6 +238,11 @@ pub async fn book(
             "you are on this event's waitlist: your place is offered to you when seats free up",
         ));
     }
+    // Visibly full: refused without a transaction (most of a sold-out race). The guarded update
+    // below is what decides when it is close.
+    if event.seats_taken + seats > event.capacity {
+        return Err(super::event_full());
+    }
     let txn = db.begin().await?;
     // First statement a write: on SQLite the write lock, so nothing read here goes stale.
     let Some(id) = insert_booking(
