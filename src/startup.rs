@@ -231,6 +231,13 @@ pub async fn run(settings: Settings, clock: SharedClock) -> anyhow::Result<()> {
         state.clock.clone(),
         stop_profiles.subscribe(),
     ));
+    actix_web::rt::spawn(crate::jobs::events::run(
+        state.db.clone(),
+        state.pay.clone(),
+        state.settings.push.quiet,
+        state.clock.clone(),
+        stop_profiles.subscribe(),
+    ));
     let served = serve(listener, state)?.await.context("server failed");
     let _ = stop_profiles.send(true);
     served

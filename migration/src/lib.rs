@@ -13,6 +13,7 @@ mod m20261130_000040_points;
 mod m20261130_000050_coupons;
 mod m20261130_000060_payments;
 mod m20261130_000070_shop;
+mod m20261130_000080_events;
 mod m20261130_000090_hot_paths;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000050_coupons::Migration),
             Box::new(m20261130_000060_payments::Migration),
             Box::new(m20261130_000070_shop::Migration),
+            Box::new(m20261130_000080_events::Migration),
             Box::new(m20261130_000090_hot_paths::Migration),
         ]
     }

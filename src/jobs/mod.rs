@@ -1,5 +1,6 @@
 //! Background workers.
 pub mod coupons;
+pub mod events;
 pub mod follower_profiles;
 pub mod inbound_retention;
 pub mod payments;

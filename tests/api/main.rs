@@ -2,10 +2,12 @@
 //! when TEST_DATABASE_URL is set) and, where WeChat is involved, a fake WeChat on loopback.
 //! Folders mirror the doors (`mp`, `wechat`, `admin`, `merchant`) and the command line (`cli`);
 //! `push` is the engine; `coupons` spans three doors; `points` spans both doors' points routes,
-//! the service and its job; `pay` is WeChat Pay and the membership.
+//! the service and its job; `pay` is WeChat Pay and the membership; `events` spans the three
+//! doors' lectures and classes.
 mod admin;
 mod cli;
 mod coupons;
+mod events;
 mod helpers;
 mod layout;
 mod merchant;

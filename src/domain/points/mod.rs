@@ -105,10 +105,12 @@ pub enum Reason {
     FriendInvitedQualified,
     /// A paid order; reference: the order's `out_trade_no`.
     Purchase,
+    /// Checked in at an offline class; reference: the booking id.
+    EventAttended,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 9] = [
+    pub const ALL: [Reason; 10] = [
         Reason::CheckIn,
         Reason::BabyProfileCompleted,
         Reason::DoseRecorded,
@@ -118,6 +120,7 @@ impl Reason {
         Reason::QaAnswerAccepted,
         Reason::FriendInvitedQualified,
         Reason::Purchase,
+        Reason::EventAttended,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -131,6 +134,7 @@ impl Reason {
             Reason::QaAnswerAccepted => "qa_answer_accepted",
             Reason::FriendInvitedQualified => "friend_invited_qualified",
             Reason::Purchase => "purchase",
+            Reason::EventAttended => "event_attended",
         }
     }
 }

@@ -145,8 +145,16 @@ struct RuleSetData {
 impl TryFrom<RuleSetData> for RuleSet {
     type Error = ConfigError;
 
+    /// A stored rule set written before a reason existed gets that reason's default rule, so
+    /// adding a reason never makes the operators' stored rules unreadable.
     fn try_from(data: RuleSetData) -> Result<Self, Self::Error> {
-        RuleSet::new(data.rules)
+        let mut rules = data.rules;
+        for default in RuleSet::default().rules {
+            if !rules.iter().any(|r| r.reason == default.reason) {
+                rules.push(default);
+            }
+        }
+        RuleSet::new(rules)
     }
 }
 
@@ -228,6 +236,7 @@ impl Default for RuleSet {
                     false,
                 ),
                 rule(Purchase, PerYuan(1), 10, None, true),
+                rule(EventAttended, Fixed(20), 10, Some((60, 30)), true),
             ],
         }
     }

@@ -2,6 +2,7 @@
 //! the [`crate::auth::Operator`] extractor, described by the OpenAPI contract in [`spec`].
 pub mod auth;
 pub mod coupons;
+pub mod events;
 pub mod members;
 pub mod membership;
 pub mod merchants;
@@ -19,6 +20,32 @@ pub use spec::AdminApiDoc;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/admin/v1/auth/login").route(web::post().to(auth::login)))
         .service(resource("/admin/v1/me").route(web::get().to(auth::get_me)))
+        .service(
+            resource("/admin/v1/events")
+                .route(web::get().to(events::list_events))
+                .route(web::post().to(events::create_event)),
+        )
+        .service(
+            resource("/admin/v1/events/{event_id}")
+                .route(web::get().to(events::get_event))
+                .route(web::put().to(events::edit_event)),
+        )
+        .service(
+            resource("/admin/v1/events/{event_id}/publish")
+                .route(web::post().to(events::publish_event)),
+        )
+        .service(
+            resource("/admin/v1/events/{event_id}/cancel")
+                .route(web::post().to(events::cancel_event)),
+        )
+        .service(
+            resource("/admin/v1/events/{event_id}/bookings")
+                .route(web::get().to(events::list_bookings)),
+        )
+        .service(
+            resource("/admin/v1/events/{event_id}/bookings.csv")
+                .route(web::get().to(events::bookings_csv)),
+        )
         .service(
             resource("/admin/v1/operators")
                 .route(web::get().to(operators::list_operators))

@@ -83,7 +83,7 @@ pub async fn refund_pay_order(
         state.pay.as_ref(),
         path.into_inner(),
         RefundRequest {
-            by: &me.actor(),
+            by: Some(&me.actor()),
             amount_fen: body.amount_fen,
             reason: body.reason.as_deref(),
             request_id: &body.request_id,

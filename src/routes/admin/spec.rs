@@ -8,7 +8,8 @@ use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
 use super::{
-    auth, coupons, members, membership, merchants, operators, pay_orders, points, settlements, shop,
+    auth, coupons, events, members, membership, merchants, operators, pay_orders, points,
+    settlements, shop,
 };
 use crate::error::Doors;
 use crate::routes::contract::{ApiErrorBody, DoorContract};
@@ -80,6 +81,14 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         shop::get_flash_sale,
         shop::create_mall_item,
         shop::create_group_buy,
+        events::create_event,
+        events::list_events,
+        events::get_event,
+        events::edit_event,
+        events::publish_event,
+        events::cancel_event,
+        events::list_bookings,
+        events::bookings_csv,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -93,6 +102,7 @@ pub const SPEC_URL: &str = "/admin/v1/openapi.json";
         (name = "settlements", description = "Monthly statements per merchant"),
         (name = "points", description = "Points: earning rules, levels, campaigns, members' ledgers and adjustments (admin, operator; audited)"),
         (name = "shop", description = "The shop: catalogue, stock, orders and refunds, flash sales, the points mall (audited)"),
+        (name = "events", description = "Expert lectures and offline classes: events, merchants' proposals, bookings, waitlists, attendance"),
     )
 )]
 pub struct AdminApiDoc;

@@ -3,6 +3,7 @@
 //! contract in [`spec`].
 pub mod auth;
 pub mod coupons;
+pub mod event_check_ins;
 pub mod redemptions;
 pub mod reports;
 pub mod spec;
@@ -45,6 +46,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(redemptions::preview)),
         )
         .service(resource("/merchant/v1/redemptions").route(web::post().to(redemptions::redeem)))
+        .service(
+            resource("/merchant/v1/event-check-ins")
+                .route(web::post().to(event_check_ins::check_in)),
+        )
+        .service(
+            resource("/merchant/v1/events")
+                .route(web::get().to(event_check_ins::list_events))
+                .route(web::post().to(event_check_ins::propose_event)),
+        )
         .service(resource("/merchant/v1/reports").route(web::get().to(reports::get_report)))
         .service(resource("/merchant/v1/reports.csv").route(web::get().to(reports::get_report_csv)))
         .service(resource(spec::SPEC_URL).route(web::get().to(spec::serve)));

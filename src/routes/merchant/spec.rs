@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
-use super::{auth, coupons, redemptions, reports};
+use super::{auth, coupons, event_check_ins, redemptions, reports};
 use crate::error::Doors;
 use crate::routes::contract::{ApiErrorBody, DoorContract};
 
@@ -36,6 +36,9 @@ pub const SPEC_URL: &str = "/merchant/v1/openapi.json";
         redemptions::redeem,
         reports::get_report,
         reports::get_report_csv,
+        event_check_ins::check_in,
+        event_check_ins::propose_event,
+        event_check_ins::list_events,
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&CONTRACT),
@@ -44,6 +47,7 @@ pub const SPEC_URL: &str = "/merchant/v1/openapi.json";
         (name = "coupons", description = "Your coupon templates (owners)"),
         (name = "redemptions", description = "The counter: preview and redeem parents' codes"),
         (name = "reports", description = "Claims, redemptions, face value and commission"),
+        (name = "events", description = "Offline classes: check-in at the venue, owners' proposals"),
     ),
 )]
 pub struct MerchantApiDoc;

@@ -155,6 +155,12 @@ pub async fn export_my_data(
     security(("bearer" = []))
 )]
 pub async fn erase_me(state: web::Data<AppState>, me: Member) -> Result<HttpResponse, AppError> {
-    let erased = member_data::erase(&state.db, me.member_id, state.clock.now()).await?;
+    let erased = member_data::erase(
+        &state.db,
+        me.member_id,
+        state.settings.push.quiet,
+        state.clock.now(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(ErasureResponse { erased }))
 }

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod babies;
 pub mod content;
 pub mod coupons;
+pub mod events;
 pub mod me;
 pub mod membership;
 pub mod pay_orders;
@@ -112,6 +113,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/api/v1/coupons/{coupon_id}/code")
                 .route(web::post().to(coupons::create_code)),
+        )
+        .service(resource("/api/v1/events").route(web::get().to(events::list_events)))
+        .service(resource("/api/v1/events/{event_id}").route(web::get().to(events::get_event)))
+        .service(resource("/api/v1/events/{event_id}/bookings").route(web::post().to(events::book)))
+        .service(
+            resource("/api/v1/events/{event_id}/waitlist")
+                .route(web::post().to(events::join_waitlist)),
+        )
+        .service(resource("/api/v1/waitlist").route(web::get().to(events::list_waitlist)))
+        .service(
+            resource("/api/v1/waitlist/{entry_id}").route(web::delete().to(events::leave_waitlist)),
+        )
+        .service(
+            resource("/api/v1/waitlist/{entry_id}/accept")
+                .route(web::post().to(events::accept_offer)),
+        )
+        .service(resource("/api/v1/bookings").route(web::get().to(events::list_bookings)))
+        .service(
+            resource("/api/v1/bookings/{booking_id}")
+                .route(web::delete().to(events::cancel_booking)),
+        )
+        .service(
+            resource("/api/v1/bookings/{booking_id}/code")
+                .route(web::post().to(events::create_check_in_code)),
         )
         .service(resource("/api/v1/points").route(web::get().to(points::get_points)))
         .service(resource("/api/v1/points/ledger").route(web::get().to(points::get_ledger)))

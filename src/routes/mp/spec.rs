@@ -10,8 +10,8 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::{
-    auth, babies, content, coupons, me, membership, pay_orders, points, push, shop, subscriptions,
-    vaccinations,
+    auth, babies, content, coupons, events, me, membership, pay_orders, points, push, shop,
+    subscriptions, vaccinations,
 };
 use crate::error::Doors;
 pub use crate::routes::contract::ApiErrorBody;
@@ -67,6 +67,16 @@ pub const DOCS_PATH: &str = "/docs";
         coupons::claim,
         coupons::list_coupons,
         coupons::create_code,
+        events::list_events,
+        events::get_event,
+        events::book,
+        events::join_waitlist,
+        events::list_waitlist,
+        events::accept_offer,
+        events::leave_waitlist,
+        events::list_bookings,
+        events::cancel_booking,
+        events::create_check_in_code,
         points::get_points,
         points::get_ledger,
         points::check_in,
@@ -102,6 +112,7 @@ pub const DOCS_PATH: &str = "/docs";
         (name = "coupons", description = "Partner merchants' coupons: claim, your coupons, redemption codes"),
         (name = "points", description = "Points, growth and levels: balance, ledger, daily check-in, tasks"),
         (name = "shop", description = "The shop: products for your baby's age, orders, flash sales, the points mall"),
+        (name = "events", description = "Expert lectures and offline classes: booking, waitlist, cancelling, check-in codes"),
     )
 )]
 pub struct MpApiDoc;

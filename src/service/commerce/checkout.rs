@@ -1,5 +1,5 @@
 //! The seam between payments and what is bought: a payment or refund is applied to its order's
-//! purpose (the membership, the shop). Routes and jobs call these.
+//! purpose (the membership, the shop, event bookings). Routes and jobs call these.
 
 use chrono::{DateTime, Utc};
 use entity::{pay_orders, pay_refunds};
@@ -7,7 +7,7 @@ use futures_util::future::BoxFuture;
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use super::payments::{self, Fulfil, RefundRequest, notify};
-use super::{membership, shop};
+use super::{events, membership, shop};
 use crate::error::AppError;
 use crate::wechat::pay::{PayClient, SignedHeaders};
 
@@ -24,6 +24,7 @@ impl Fulfil for Purposes {
         match order.purpose.as_str() {
             membership::PURPOSE => membership::Fulfilment.paid(txn, order, now),
             shop::PURPOSE => shop::Fulfilment.paid(txn, order, now),
+            events::PURPOSE => events::Fulfilment.paid(txn, order, now),
             other => {
                 let other = other.to_owned();
                 Box::pin(async move {
@@ -45,6 +46,7 @@ impl Fulfil for Purposes {
         match order.purpose.as_str() {
             membership::PURPOSE => membership::Fulfilment.refunded(txn, order, refund, now),
             shop::PURPOSE => shop::Fulfilment.refunded(txn, order, refund, now),
+            events::PURPOSE => events::Fulfilment.refunded(txn, order, refund, now),
             _ => Box::pin(async { Ok(()) }),
         }
     }

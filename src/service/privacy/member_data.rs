@@ -10,6 +10,9 @@
 //! accounts, with the link to the member (and the openid) cut.
 //! Coupons stay for the merchants' settlement (their amounts, redemptions and lines), no longer
 //! linked to the member; their redemption codes and per-member claim counters go.
+//! Event bookings: live bookings of events not yet started are cancelled first (seats freed for
+//! the waitlist, no refund: the pay order stays for operators), waitlist places left; the rows
+//! stay for the venues' attendance figures, no longer linked to the member.
 //! Points: the account, its lots and the check-ins go; the ledger's rows stay for accounting
 //! (a liability that was once owed), no longer linked to the member.
 
@@ -26,6 +29,7 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::push::QuietHours;
 use crate::error::AppError;
 use crate::service::audience::consent::{self, ConsentView};
 use crate::service::audience::members::{self, MemberView};
@@ -33,6 +37,7 @@ use crate::service::care::access::CaregiverRole;
 use crate::service::care::babies::{self as baby_service, BabyView};
 use crate::service::care::caregivers::{self, CaregiverView, InviteView};
 use crate::service::care::doses::{self as dose_service, DoseView};
+use crate::service::commerce::events::privacy::{self as event_data, EventsExport};
 use crate::service::commerce::membership::{self, PeriodView};
 use crate::service::commerce::payments::{self, OrderView};
 use crate::service::messaging::subscriptions::{self, Allowance, LedgerEntry};
@@ -74,6 +79,8 @@ pub struct MemberExport {
     pub points: PointsSummary,
     /// Every move of your points, oldest first.
     pub points_ledger: Vec<PointsEntry>,
+    /// Your bookings of lectures and classes, and waitlist places.
+    pub events: EventsExport,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -126,6 +133,10 @@ pub struct ErasureCounts {
     /// Shop orders: amounts and items kept for the accounts, no longer linked to you, their
     /// shipping addresses and refund reasons removed (with your flash-sale holds).
     pub shop_orders_anonymised: u64,
+    /// Live bookings of events not yet started, cancelled (seats freed, no refund).
+    pub event_bookings_cancelled: u64,
+    /// Bookings and waitlist places: kept for the venues' figures, no longer linked to you.
+    pub event_rows_unattributed: u64,
 }
 
 pub async fn export(
@@ -178,6 +189,7 @@ pub async fn export(
             .collect(),
         coupons: coupons_of(db, member_id).await?,
         shop_orders: crate::service::commerce::shop::orders::all_of_member(db, member_id).await?,
+        events: event_data::export(db, member_id).await?,
         points: points_views::summary(db, member_id, crate::domain::time::shanghai_date(now))
             .await?,
         points_ledger: points_views::whole_ledger(db, member_id).await?,
@@ -220,8 +232,11 @@ async fn coupons_of(
 pub async fn erase(
     db: &DatabaseConnection,
     member_id: i32,
+    quiet: QuietHours,
     now: DateTime<Utc>,
 ) -> Result<ErasureCounts, AppError> {
+    // Seats held for the member go back to the waitlists before the member goes.
+    let event_bookings_cancelled = event_data::release(db, member_id, quiet, now).await?;
     let txn = db.begin().await?;
     // A write first: it takes SQLite's write lock before any read, and fails if already gone.
     let touched = member_rows::Entity::update_many()
@@ -357,6 +372,7 @@ pub async fn erase(
         .exec(&txn)
         .await?
         .rows_affected;
+    let event_rows_unattributed = event_data::unlink(&txn, member_id).await?;
     let members = member_rows::Entity::delete_by_id(member_id)
         .exec(&txn)
         .await?
@@ -382,5 +398,7 @@ pub async fn erase(
         coupons_unattributed,
         coupon_codes,
         shop_orders_anonymised,
+        event_bookings_cancelled,
+        event_rows_unattributed,
     })
 }

@@ -29,7 +29,7 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
         &mp,
         Door::Admin,
         &generated,
-        57,
+        65,
         "cannot_disable_self",
         "baby_not_found",
     )

@@ -29,7 +29,7 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
         &mp,
         Door::Merchant,
         &generated,
-        14,
+        17,
         "invalid_credentials",
         "cannot_disable_self",
     )

@@ -141,6 +141,9 @@ fn valid_body(method: &str, path: &str) -> Value {
         | ("post", "/api/v1/shop/orders/{order_id}/receive") => json!({}),
         ("post", "/api/v1/shop/orders/{order_id}/refund-request") => json!({"reason": "x"}),
         ("post", "/api/v1/shop/mall/exchanges") => json!({"item_id": 1}),
+        ("post", "/api/v1/events/{event_id}/bookings") => json!({"seats": 1, "request_id": "r"}),
+        ("post", "/api/v1/events/{event_id}/waitlist") => json!({"seats": 1}),
+        ("post", "/api/v1/waitlist/{entry_id}/accept") => json!({"request_id": "r"}),
         _ => panic!("give {method} {path} a valid body here"),
     }
 }
@@ -159,7 +162,10 @@ async fn refused_at_every_member_route(mp: &MpApp, token: &str, baby: i64) -> us
             .replace("{order_id}", "1")
             .replace("{coupon_id}", "1")
             .replace("{product_id}", "1")
-            .replace("{group_id}", "1");
+            .replace("{group_id}", "1")
+            .replace("{event_id}", "1")
+            .replace("{entry_id}", "1")
+            .replace("{booking_id}", "1");
         for (method, operation) in item.as_object().unwrap() {
             if operation.get("security").is_none() {
                 continue;
@@ -247,7 +253,9 @@ async fn erasure_removes_the_member_and_their_babies_but_not_other_families() {
             "membership_periods_unattributed": 0,
             "coupons_unattributed": 0,
             "coupon_codes": 0,
-            "shop_orders_anonymised": 0
+            "shop_orders_anonymised": 0,
+            "event_bookings_cancelled": 0,
+            "event_rows_unattributed": 0
         })
     );
     let unlinked = entity::points_ledger::Entity::find()
@@ -261,7 +269,7 @@ async fn erasure_removes_the_member_and_their_babies_but_not_other_families() {
 
     // The token now names no one, at every route of the member's door.
     let refused = refused_at_every_member_route(&mp, &f.leaving.token, f.own_baby).await;
-    assert_eq!(refused, 56);
+    assert_eq!(refused, 66);
 
     // The other family keeps its baby and both of its doses; the erased baby is gone for them.
     let (s, b) = mp

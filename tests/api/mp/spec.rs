@@ -73,7 +73,7 @@ async fn every_operation_of_the_contract_is_routed_and_secured_as_documented() {
             }
         }
     }
-    assert_eq!(operations, 57);
+    assert_eq!(operations, 67);
 
     let res = mp
         .app

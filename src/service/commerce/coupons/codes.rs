@@ -27,7 +27,7 @@ pub struct RedemptionCode {
 }
 
 /// 20 decimal digits from 128 random bits.
-fn fresh_code() -> String {
+pub(crate) fn fresh_code() -> String {
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let n = u128::from_le_bytes(bytes) % 100_000_000_000_000_000_000u128;

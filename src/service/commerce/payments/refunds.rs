@@ -28,8 +28,10 @@ pub mod refund_state {
 }
 
 pub struct RefundRequest<'a> {
-    /// The operator asking: the refund is in the audit log with the reservation.
-    pub by: &'a Actor,
+    /// The operator asking: the refund is in the audit log with the reservation. None: no
+    /// operator asked (a member's cancellation before its deadline, a group buy that did not
+    /// fill); the feature that refunds records why in its own event rows.
+    pub by: Option<&'a Actor>,
     pub amount_fen: i64,
     pub reason: Option<&'a str>,
     pub request_id: &'a str,
@@ -85,13 +87,21 @@ pub async fn refund(
                 &request_id,
                 req.amount_fen,
                 reason,
-                Some(req.by),
+                Requester::Asked(req.by),
                 now,
             )
             .await?
         }
     };
     ask_wechat(db, pay, fulfil, &order, row, now).await
+}
+
+/// Who asks for a refund.
+enum Requester<'a> {
+    /// Nobody: a late payment goes back by itself.
+    Automatic,
+    /// An operator (audited), or the member (None).
+    Asked(Option<&'a Actor>),
 }
 
 /// Reserves the amount (guarded) and records the refund row, once per `out_refund_no`.
@@ -103,11 +113,14 @@ async fn reserve(
     request_id: &str,
     amount_fen: i64,
     reason: Option<String>,
-    requested_by: Option<&Actor>,
+    requester: Requester<'_>,
     now: DateTime<Utc>,
 ) -> Result<pay_refunds::Model, AppError> {
     // Nobody asked: a payment that arrived after the order closed goes back by itself.
-    let automatic = requested_by.is_none();
+    let (automatic, requested_by) = match requester {
+        Requester::Automatic => (true, None),
+        Requester::Asked(by) => (false, by),
+    };
     let refundable: &[&str] = if automatic {
         &[state::CLOSED]
     } else {
@@ -405,7 +418,7 @@ pub(super) async fn refund_late_payment(
         "automatic",
         order.amount_fen,
         Some("paid after the order was closed".into()),
-        None,
+        Requester::Automatic,
         now,
     )
     .await?;

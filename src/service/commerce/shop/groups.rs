@@ -26,8 +26,7 @@ use super::lifecycle::{self, event};
 use super::status::{AWAITING_GROUP, PAID, REFUNDING};
 use crate::error::{AppError, ErrorCode};
 use crate::service::ledger::{self, Entry, Guard};
-use crate::service::staff::AccountKind;
-use crate::service::staff::audit::{self, Actor, Origin, Target};
+use crate::service::staff::audit::{self, Actor, Target};
 use crate::wechat::pay::PayClient;
 
 pub const FORMING: &str = "forming";
@@ -465,19 +464,6 @@ pub(crate) async fn released(
     Ok(())
 }
 
-/// The actor of automatic refunds, in the audit log.
-fn system() -> Actor {
-    Actor {
-        kind: AccountKind::Operator,
-        id: 0,
-        role: "system",
-        origin: Origin {
-            request_id: None,
-            client_addr: "shop job".to_owned(),
-        },
-    }
-}
-
 /// Fails the open groups past their time, and refunds every paid order of a failed group once
 /// (also a payment that lands after the failure). Answers the groups failed now.
 pub async fn sweep(
@@ -572,7 +558,7 @@ async fn refund_member(
         pay,
         po_id,
         crate::service::commerce::payments::RefundRequest {
-            by: &system(),
+            by: None,
             amount_fen: order.payable_fen,
             reason: Some("group not filled"),
             request_id: &format!("group-failed-{}", order.id),

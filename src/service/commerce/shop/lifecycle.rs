@@ -733,7 +733,7 @@ pub async fn approve_refund(
         pay,
         po_id,
         payments::RefundRequest {
-            by,
+            by: Some(by),
             amount_fen: order.payable_fen,
             reason: reason.as_deref(),
             request_id: &format!("shop-refund-{order_id}"),
