@@ -16,6 +16,8 @@
 
 #[path = "support/load.rs"]
 mod load;
+#[path = "support/partners.rs"]
+mod partners;
 #[path = "support/server.rs"]
 mod server;
 
@@ -28,10 +30,7 @@ use babyvax::config::RawSettings;
 use babyvax::startup;
 use chrono::{Duration, Utc};
 use clap::Parser;
-use entity::{
-    coupon_redemptions, coupon_templates, coupons, members, merchant_staff, merchant_stores,
-    merchants,
-};
+use entity::{coupon_redemptions, coupon_templates, coupons, members, merchant_staff};
 use load::{Failure, Phase};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -122,29 +121,7 @@ async fn stored(db: &DatabaseConnection) -> Result<(u64, u64, u64), sea_orm::DbE
 async fn seed(db: &DatabaseConnection, count: usize, stock: usize) -> anyhow::Result<Seeded> {
     let now = SystemClock.now();
     let keys = JwtKeys::from_secret(JWT_SECRET.as_bytes());
-    let merchant = merchants::ActiveModel {
-        name: Set("压测母婴店".into()),
-        status: Set("active".into()),
-        created_at: Set(now),
-        kind: Set("baby_shop".into()),
-        contact_name: Set("压测".into()),
-        contact_phone: Set("13800000000".into()),
-        commission_bps: Set(500),
-        redemption_blocked: Set(false),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    let store = merchant_stores::ActiveModel {
-        merchant_id: Set(merchant.id),
-        name: Set("一店".into()),
-        created_at: Set(now),
-        address: Set("长宁路1号".into()),
-        city: Set("上海市".into()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let (merchant, store) = partners::partner_store(db, "压测母婴店", "baby_shop", now).await?;
     // The clerk logs in with a token minted here: no password hashing in the load.
     let clerk = merchant_staff::ActiveModel {
         username: Set("load.clerk".into()),

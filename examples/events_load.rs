@@ -15,6 +15,8 @@
 
 #[path = "support/load.rs"]
 mod load;
+#[path = "support/partners.rs"]
+mod partners;
 #[path = "support/server.rs"]
 mod server;
 
@@ -27,7 +29,7 @@ use babyvax::config::RawSettings;
 use babyvax::startup;
 use chrono::{Duration, Utc};
 use clap::Parser;
-use entity::{event_bookings, events, members, merchant_stores, merchants};
+use entity::{event_bookings, events, members};
 use load::{Failure, Phase};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
@@ -113,29 +115,8 @@ async fn stored(db: &DatabaseConnection) -> Result<(u64, i64), sea_orm::DbErr> {
 async fn seed(db: &DatabaseConnection, count: usize, seats: usize) -> anyhow::Result<Seeded> {
     let now = SystemClock.now();
     let keys = JwtKeys::from_secret(JWT_SECRET.as_bytes());
-    let merchant = merchants::ActiveModel {
-        name: Set("压测早教中心".into()),
-        status: Set("active".into()),
-        created_at: Set(now),
-        kind: Set("early_education".into()),
-        contact_name: Set("压测".into()),
-        contact_phone: Set("13800000000".into()),
-        commission_bps: Set(500),
-        redemption_blocked: Set(false),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    let store = merchant_stores::ActiveModel {
-        merchant_id: Set(merchant.id),
-        name: Set("一店".into()),
-        created_at: Set(now),
-        address: Set("长宁路1号".into()),
-        city: Set("上海市".into()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let (merchant, store) =
+        partners::partner_store(db, "压测早教中心", "early_education", now).await?;
     let event = events::ActiveModel {
         title: Set("辅食添加实操课".into()),
         description: Set(String::new()),
