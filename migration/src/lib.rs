@@ -15,6 +15,7 @@ mod m20261130_000060_payments;
 mod m20261130_000070_shop;
 mod m20261130_000080_events;
 mod m20261130_000090_hot_paths;
+mod m20261130_000100_shop_listing_index;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000070_shop::Migration),
             Box::new(m20261130_000080_events::Migration),
             Box::new(m20261130_000090_hot_paths::Migration),
+            Box::new(m20261130_000100_shop_listing_index::Migration),
         ]
     }
 }
