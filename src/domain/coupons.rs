@@ -379,17 +379,12 @@ pub fn check_template(input: &TemplateInput) -> Result<TemplateRules, FieldError
     })
 }
 
-/// A baby's age in days on `today` (0 on the birth day).
-pub fn age_days(birth: NaiveDate, today: NaiveDate) -> i64 {
-    (today - birth).num_days()
-}
-
 /// Whether one of the babies (birth dates) is in `band` on `today`; true without a band.
 pub fn age_matches(band: Option<AgeBand>, births: &[NaiveDate], today: NaiveDate) -> bool {
     match band {
         None => true,
         Some(band) => births.iter().any(|b| {
-            let age = age_days(*b, today);
+            let age = crate::domain::time::age_days(*b, today);
             band.min <= age && age <= band.max
         }),
     }

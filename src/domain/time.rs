@@ -15,6 +15,11 @@ pub fn shanghai_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&shanghai()).date_naive()
 }
 
+/// A baby's age in days on `today` (0 on the birth day).
+pub fn age_days(birth: NaiveDate, today: NaiveDate) -> i64 {
+    (today - birth).num_days()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

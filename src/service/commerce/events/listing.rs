@@ -108,7 +108,7 @@ fn suits(event: &events_t::Model, births: &[NaiveDate]) -> bool {
     };
     let day = shanghai_date(event.starts_at);
     births.iter().any(|b| {
-        let age = (day - *b).num_days();
+        let age = crate::domain::time::age_days(*b, day);
         i64::from(min) <= age && age <= i64::from(max)
     })
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use entity::{shop_categories, shop_products, shop_skus, shop_stock_events};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -869,11 +869,6 @@ pub async fn list(db: &DatabaseConnection, q: &Listing) -> Result<ProductPage, A
     Ok(ProductPage { items, next_cursor })
 }
 
-/// Days since `birth` on `today`.
-pub fn age_days(birth: NaiveDate, today: NaiveDate) -> i64 {
-    (today - birth).num_days()
-}
-
 /// The listing parents see: products on sale, priced for the member's tier now; with
 /// `baby_id` (a baby shared with the member), those of the baby's age band first.
 pub async fn list_for_member(
@@ -890,7 +885,7 @@ pub async fn list_for_member(
             let baby = crate::service::care::access::access(db, member_id, baby)
                 .await?
                 .baby;
-            Some(age_days(
+            Some(crate::domain::time::age_days(
                 baby.birth_date,
                 crate::domain::time::shanghai_date(now),
             ))

@@ -72,7 +72,7 @@ pub async fn for_baby(
     let tier: Option<Tier> = tier_on(db, member_id, now).await?;
     let baby = access::access(db, member_id, baby_id).await?.baby;
     let today = shanghai_date(now);
-    let age = catalogue::age_days(baby.birth_date, today);
+    let age = crate::domain::time::age_days(baby.birth_date, today);
     let sched = schedule::schedule(db, member_id, baby_id, None, today).await?;
     let mut pending: Vec<_> = sched
         .doses
