@@ -8,6 +8,9 @@ use babyvax::config::Settings;
 use babyvax::{startup, telemetry};
 use clap::{Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "babyvax",

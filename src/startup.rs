@@ -46,6 +46,9 @@ pub fn connect_options(url: &str) -> ConnectOptions {
         options
             .max_connections(8)
             .min_connections(1)
+            // A ping before each use costs a round trip to the connection's worker thread and
+            // proves nothing for a local file.
+            .test_before_acquire(false)
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
@@ -93,14 +96,16 @@ pub fn build_state(
         .map(|c| crate::wechat::pay::PayClient::new(Arc::new(c), clock.clone()))
         .transpose()
         .context("WeChat Pay client")?;
-    let inbound = crate::service::messaging::inbound::InboundWriter::spawn(db.clone())?;
+    let metrics = Metrics::new().context("metrics registry")?;
+    let inbound =
+        crate::service::messaging::inbound::InboundWriter::spawn(db.clone(), metrics.clone())?;
     Ok(AppState {
         inbound,
         pay,
         db,
         settings: Arc::new(settings),
         clock,
-        metrics: Metrics::new().context("metrics registry")?,
+        metrics,
         jwt,
         mini_program,
         official_account,

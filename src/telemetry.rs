@@ -8,7 +8,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -34,6 +34,7 @@ pub struct Metrics {
     http_requests: IntCounterVec,
     http_latency: HistogramVec,
     callback_messages: IntCounterVec,
+    inbound_batch_size: Histogram,
 }
 
 impl Metrics {
@@ -63,14 +64,25 @@ impl Metrics {
             ),
             &["type", "outcome"],
         )?;
+        let inbound_batch_size = Histogram::with_opts(
+            HistogramOpts::new(
+                "inbound_batch_size",
+                "Callback deliveries committed per transaction by the inbound writer",
+            )
+            .buckets(vec![
+                1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0,
+            ]),
+        )?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_latency.clone()))?;
         registry.register(Box::new(callback_messages.clone()))?;
+        registry.register(Box::new(inbound_batch_size.clone()))?;
         Ok(Self {
             registry,
             http_requests,
             http_latency,
             callback_messages,
+            inbound_batch_size,
         })
     }
 
@@ -79,6 +91,11 @@ impl Metrics {
         self.callback_messages
             .with_label_values(&[message_type, outcome])
             .inc();
+    }
+
+    /// Records the size of one committed inbound batch.
+    pub fn inbound_batch(&self, deliveries: usize) {
+        self.inbound_batch_size.observe(deliveries as f64);
     }
 
     pub fn render(&self) -> String {

@@ -1,17 +1,20 @@
 //! The callback door's group commit, its in-memory reply rules and the retention of old bodies:
 //! a crash between a batch's commit and its replies, redeliveries racing their first delivery,
-//! rules edited through one instance seen by another, and the pruning of old deliveries.
+//! rules edited through one instance seen by another, the pruning of old deliveries, and a
+//! delivery the database refuses in the middle of a batch.
 
 use babyvax::clock::Clock;
 use babyvax::service::audience::followers;
-use babyvax::service::messaging::inbound::{self, Delivery};
+use babyvax::service::messaging::inbound::{self, Delivery, InboundWriter};
 use babyvax::service::messaging::reply_rules::RuleCache;
+use babyvax::telemetry::Metrics;
 use babyvax::wechat::message;
 use chrono::Duration;
 use entity::{inbound_messages, reply_rules};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 
 use crate::helpers::{ACCOUNT, SAMPLE_TIMESTAMP, TestApp, babyvax_test_xml::fields};
@@ -258,5 +261,78 @@ async fn retention_clears_old_bodies_and_replies_and_keeps_dedup() {
         app.post_plain(&recent).await.text().await.unwrap(),
         recent_reply
     );
+    app.finish().await;
+}
+
+/// Makes the database refuse every delivery from `openid` (a trigger), as a full disk or a
+/// constraint would refuse one row of a batch.
+async fn refuse_deliveries_from(app: &TestApp, openid: &str) {
+    let statements = match app.db.get_database_backend() {
+        DbBackend::Sqlite => vec![format!(
+            "CREATE TRIGGER refuse_delivery BEFORE INSERT ON inbound_messages \
+             WHEN NEW.openid = '{openid}' BEGIN SELECT RAISE(ABORT, 'refused delivery'); END"
+        )],
+        _ => vec![
+            format!(
+                "CREATE FUNCTION refuse_delivery() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.openid = '{openid}' THEN RAISE EXCEPTION 'refused delivery'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql"
+            ),
+            "CREATE TRIGGER refuse_delivery BEFORE INSERT ON inbound_messages \
+             FOR EACH ROW EXECUTE FUNCTION refuse_delivery()"
+                .to_owned(),
+        ],
+    };
+    for statement in statements {
+        app.db.execute_unprepared(&statement).await.unwrap();
+    }
+}
+
+#[actix_web::test]
+async fn a_delivery_the_database_refuses_fails_alone_and_leaves_the_writer_usable() {
+    let app = TestApp::spawn().await;
+    refuse_deliveries_from(&app, "refused").await;
+    // A writer of its own, so that all three deliveries are queued before it takes its batch.
+    let writer = InboundWriter::spawn(app.db.clone(), Metrics::new().unwrap()).unwrap();
+    let xmls = [
+        text_xml("batch-a", 1, "帮助"),
+        text_xml("refused", 2, "帮助"),
+        text_xml("batch-b", 3, "hello"),
+    ];
+    let mut queued = Vec::new();
+    for xml in &xmls {
+        let inbound = message::parse(xml).unwrap();
+        queued.push(writer.enqueue(inbound, app.clock.now()).await.unwrap());
+    }
+    let mut outcomes = Vec::new();
+    for q in queued {
+        outcomes.push(q.outcome().await);
+    }
+    assert!(outcomes[0].as_ref().unwrap().reply_xml.is_some());
+    assert!(outcomes[1].is_err(), "{:?}", outcomes[1]);
+    assert!(outcomes[2].as_ref().unwrap().reply_xml.is_some());
+    assert_eq!(inbound_count(&app).await, 2);
+
+    // No transaction was left open on the writer's connection: another connection writes
+    // (it would wait out the busy timeout and fail otherwise), and the writer goes on.
+    let other = Delivery {
+        inbound: message::parse(&text_xml("batch-c", 4, "hello")).unwrap(),
+        now: app.clock.now(),
+    };
+    let written = inbound::commit_batch(&app.db, &mut RuleCache::new(), &[other]).await;
+    assert!(written[0].as_ref().unwrap().reply_xml.is_some());
+    let next = writer
+        .enqueue(
+            message::parse(&text_xml("batch-d", 5, "帮助")).unwrap(),
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+    assert!(next.outcome().await.unwrap().reply_xml.is_some());
+    assert_eq!(inbound_count(&app).await, 4);
+    // WeChat's retry of the refused delivery is refused again, and nothing else changed.
+    let retried = app.post_plain(&xmls[1]).await;
+    assert_eq!(retried.status(), 500);
+    assert_eq!(inbound_count(&app).await, 4);
     app.finish().await;
 }
