@@ -5,7 +5,16 @@
 //! cargo run --release --example push_bench -- --babies 1000000
 //! cargo run --release --example push_bench -- --babies 1000000 \
 //!     --database postgres://postgres@127.0.0.1:5432/bench
+//! # seed once into a kept SQLite file, then time planning alone as often as needed:
+//! cargo run --release --example push_bench -- --babies 100000 --keep /tmp/push100k.db
+//! cargo run --release --example push_bench -- --keep /tmp/push100k.db --plan-only
+//! # the same on PostgreSQL (the database is kept anyway):
+//! cargo run --release --example push_bench -- --plan-only --database postgres://...
 //! ```
+//!
+//! `--plan-only` skips seeding: it puts `push_schedule` back as seeding left it (a copy is kept
+//! in `bench_schedule_seed`), empties the outbox, times the planning twice and does not send.
+//! `--send-only` puts the outbox back to pending and times sending alone.
 //!
 //! Seeding (the state after yesterday's planning): members (2 babies each on average), 70% of
 //! them linked to an official-account follower (90% still following), babies born over the
@@ -40,6 +49,10 @@ struct Args {
     /// Keep the database (PostgreSQL) as a previous run left it, put its outbox back to
     /// pending, and measure sending only.
     send_only: bool,
+    /// Reuse a seeded database: schedule reset from its seed copy, outbox emptied; plan only.
+    plan_only: bool,
+    /// The SQLite file to use and keep (default: a temporary one, removed at the end).
+    keep: Option<std::path::PathBuf>,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -48,6 +61,8 @@ fn args() -> anyhow::Result<Args> {
         database: None,
         senders: 1,
         send_only: false,
+        plan_only: false,
+        keep: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -56,6 +71,8 @@ fn args() -> anyhow::Result<Args> {
             "--database" => out.database = Some(it.next().context("--database URL")?),
             "--senders" => out.senders = it.next().context("--senders N")?.parse()?,
             "--send-only" => out.send_only = true,
+            "--plan-only" => out.plan_only = true,
+            "--keep" => out.keep = Some(it.next().context("--keep PATH")?.into()),
             other => anyhow::bail!("unknown argument {other}"),
         }
     }
@@ -222,6 +239,11 @@ async fn seed(db: &DatabaseConnection, n: u32, as_of: NaiveDate) -> anyhow::Resu
         }
     }
     txn.commit().await?;
+    // What `--plan-only` puts back before each run.
+    db.execute_unprepared("DROP TABLE IF EXISTS bench_schedule_seed")
+        .await?;
+    db.execute_unprepared("CREATE TABLE bench_schedule_seed AS SELECT * FROM push_schedule")
+        .await?;
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         for table in ["followers", "members", "babies"] {
             db.execute_unprepared(&format!(
@@ -236,6 +258,28 @@ async fn seed(db: &DatabaseConnection, n: u32, as_of: NaiveDate) -> anyhow::Resu
     Ok((babies.total, doses.total))
 }
 
+/// Puts the planner's state back as seeding left it: the schedule from its seed copy, no outbox.
+async fn reset_schedule(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    if postgres {
+        db.execute_unprepared("TRUNCATE push_outbox, push_schedule")
+            .await?;
+    } else {
+        db.execute_unprepared("DELETE FROM push_outbox").await?;
+        db.execute_unprepared("DELETE FROM push_schedule").await?;
+    }
+    db.execute_unprepared("INSERT INTO push_schedule SELECT * FROM bench_schedule_seed")
+        .await
+        .context("no bench_schedule_seed: seed this database first (without --plan-only)")?;
+    db.execute_unprepared(if postgres {
+        "VACUUM ANALYZE push_schedule"
+    } else {
+        "ANALYZE"
+    })
+    .await?;
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let args = args()?;
     startup::install_crypto_provider();
@@ -246,9 +290,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let as_of: NaiveDate = "2026-11-23".parse()?;
     let dir = std::env::temp_dir().join(format!("babyvax-push-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let url = match &args.database {
-        Some(url) => url.clone(),
-        None => format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
+    let url = match (&args.database, &args.keep) {
+        (Some(url), _) => url.clone(),
+        (None, Some(path)) => format!("sqlite://{}?mode=rwc", path.display()),
+        (None, None) => format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
     };
     let fake = FakeWechat::start_with(FakeConfig {
         workers: 2,
@@ -272,6 +317,18 @@ async fn run(args: Args) -> anyhow::Result<()> {
         ..RawSettings::default()
     };
     let settings = raw.validate()?;
+    if let Some(path) = &args.keep
+        && args.database.is_none()
+        && !args.plan_only
+        && !args.send_only
+    {
+        // Seeding starts from an empty file.
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            std::fs::remove_file(p).ok();
+        }
+    }
     let db = startup::connect_database(&url).await?;
     let backend = if url.starts_with("postgres") {
         "PostgreSQL"
@@ -303,6 +360,33 @@ async fn run(args: Args) -> anyhow::Result<()> {
             "{backend}: {} outbox rows put back to pending",
             reset.rows_affected()
         );
+    } else if args.plan_only {
+        startup::migrate(&db).await?;
+        reset_schedule(&db).await?;
+        let t = Instant::now();
+        let plan = planner::plan_day(&db, &settings.push, as_of, now, false).await?;
+        let _ = writeln!(
+            report,
+            "{backend}: planning {as_of}: {} babies looked at, {} messages planned in {:.2?} ({:?})",
+            plan.babies_considered,
+            plan.total_planned(),
+            t.elapsed(),
+            plan.planned
+        );
+        let t = Instant::now();
+        let again = planner::plan_day(&db, &settings.push, as_of, now, false).await?;
+        let _ = writeln!(
+            report,
+            "{backend}: planning the same day again: {} babies looked at, {} new in {:.2?}",
+            again.babies_considered,
+            again.total_planned(),
+            t.elapsed()
+        );
+        print!("{report}");
+        db.close().await.ok();
+        fake.stop().await;
+        std::fs::remove_dir_all(&dir).ok();
+        return Ok(());
     } else {
         if url.starts_with("postgres") {
             // A fresh schema each run.

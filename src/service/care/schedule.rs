@@ -327,10 +327,7 @@ pub(super) async fn load_doses<C: ConnectionTrait>(
 }
 
 fn schedule_input(baby: &babies::Model, history: &History, as_of: NaiveDate) -> ScheduleInput {
-    let mut input = ScheduleInput::new(baby.birth_date, as_of);
-    input.sex = BabySex::of(baby);
-    input.opted_in = history.opt_ins.clone();
-    input.given = history
+    let given = history
         .doses
         .iter()
         .map(|d| GivenDose {
@@ -340,6 +337,19 @@ fn schedule_input(baby: &babies::Model, history: &History, as_of: NaiveDate) -> 
             date: d.given_on,
         })
         .collect();
+    input_of(baby, given, history.opt_ins.clone(), as_of)
+}
+
+fn input_of(
+    baby: &babies::Model,
+    given: Vec<GivenDose>,
+    opted_in: Vec<String>,
+    as_of: NaiveDate,
+) -> ScheduleInput {
+    let mut input = ScheduleInput::new(baby.birth_date, as_of);
+    input.sex = BabySex::of(baby);
+    input.opted_in = opted_in;
+    input.given = given;
     input
 }
 
@@ -388,6 +398,17 @@ pub fn compute_stored(
     as_of: NaiveDate,
 ) -> Result<Schedule, AppError> {
     compute_view(baby, &schedule_input(baby, history, as_of))
+}
+
+/// [`compute_stored`] from a stored history read elsewhere (the push planner reads a page of
+/// babies' doses in one query): the doses in the order given, and the opt-ins.
+pub fn compute_given(
+    baby: &babies::Model,
+    given: Vec<GivenDose>,
+    opted_in: Vec<String>,
+    as_of: NaiveDate,
+) -> Result<Schedule, AppError> {
+    compute_view(baby, &input_of(baby, given, opted_in, as_of))
 }
 
 fn compute_view(baby: &babies::Model, input: &ScheduleInput) -> Result<Schedule, AppError> {

@@ -14,8 +14,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::push_outbox;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, Statement, Value,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QueryTrait, Set, Statement, Value,
 };
 use serde::Serialize;
 
@@ -249,27 +249,29 @@ pub async fn claim(
 }
 
 /// Renews the lease on one claimed row just before it is sent, and answers the row as it is
-/// now (a reminder narrowed since the claim names fewer doses). None when the row is no longer
-/// ours to send (lease lost, or cancelled because its doses were recorded meanwhile).
-pub async fn renew(
-    db: &DatabaseConnection,
+/// now (a reminder narrowed since the claim names fewer doses), in one statement. None when the
+/// row is no longer ours to send (lease lost, or cancelled because its doses were recorded
+/// meanwhile).
+pub async fn renew<C: ConnectionTrait>(
+    db: &C,
     id: i64,
     token: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> Result<Option<push_outbox::Model>, AppError> {
-    let res = push_outbox::Entity::update_many()
+    // sea-orm's own RETURNING path is off for SQLite (a build feature); both databases have it.
+    let mut update = push_outbox::Entity::update_many()
         .col_expr(push_outbox::Column::ClaimedUntil, Expr::value(lease_until))
         .filter(push_outbox::Column::Id.eq(id))
         .filter(push_outbox::Column::ClaimedBy.eq(token))
         .filter(push_outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
         .filter(push_outbox::Column::ClaimedUntil.gt(now))
-        .exec(db)
-        .await?;
-    if res.rows_affected != 1 {
-        return Ok(None);
-    }
-    Ok(push_outbox::Entity::find_by_id(id).one(db).await?)
+        .into_query();
+    update.returning_all();
+    let statement = db.get_database_backend().build(&update);
+    Ok(push_outbox::Model::find_by_statement(statement)
+        .one(db)
+        .await?)
 }
 
 /// What became of one send attempt.
@@ -298,8 +300,8 @@ pub enum Outcome {
 }
 
 /// Records `outcome` on a row claimed with `token` (guarded by the token).
-pub async fn record(
-    db: &DatabaseConnection,
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
     row: &push_outbox::Model,
     token: &str,
     outcome: &Outcome,

@@ -8,13 +8,13 @@
 //! [`outbox::enqueue`], so a second run of the same day plans nothing twice.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{babies, baby_caregivers, baby_opt_ins, doses, push_schedule};
-use sea_orm::sea_query::Expr;
+use entity::babies;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, QueryResult, Statement,
+    TransactionTrait, Value,
 };
 use serde::Serialize;
 
@@ -22,12 +22,16 @@ use super::{preferences, stages};
 use crate::config::PushSettings;
 use crate::domain::push::texts::dose_fields;
 use crate::domain::push::{self, FollowUp, Planned, Preferences};
+use crate::domain::schedule::GivenDose;
 use crate::error::AppError;
-use crate::service::care::schedule::{self, History};
+use crate::service::care::schedule;
 use crate::service::messaging::outbox::{self, About, NewMessage, Recipient};
 
 /// Babies read and planned per transaction.
-const PAGE: u64 = 500;
+const PAGE: u64 = 1000;
+
+/// Babies per state UPDATE: 4 parameters each, far below either database's limit.
+const STATES_CHUNK: usize = 1000;
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PlanReport {
@@ -82,13 +86,114 @@ struct Stored {
     follow_up: FollowUp,
 }
 
+/// A due baby as the page query reads it.
+struct DueBaby {
+    baby: babies::Model,
+    stored: Stored,
+    /// Its doses in the order given (date, vaccine, dose), with their clinics.
+    doses: Vec<(GivenDose, Option<String>)>,
+    opt_ins: Vec<String>,
+    /// Its caregivers, owner first.
+    caregivers: Vec<i32>,
+}
+
 struct Page {
-    babies: Vec<babies::Model>,
-    stored: HashMap<i32, Stored>,
-    histories: HashMap<i32, History>,
-    /// Each baby's caregivers, owner first.
-    caregivers: HashMap<i32, Vec<i32>>,
+    babies: Vec<DueBaby>,
     prefs: HashMap<i32, Preferences>,
+}
+
+/// The due babies of a page with everything planning reads about them, one row per baby: the
+/// doses, opt-ins and caregivers aggregated as JSON arrays (one statement and one row per baby
+/// rather than five statements and a row per dose). Locked on PostgreSQL: a schedule change
+/// waits for the page (its catch-up is not overwritten), and a second planner skips what the
+/// first planned.
+const PAGE_SQL: &str = "SELECT s.baby_id, s.next_push_date, s.follow_up_on, s.catch_up, \
+     b.id, b.owner_member_id, b.name, b.birth_date, b.sex, b.preterm_weeks, b.next_event_date, \
+     b.created_at, b.updated_at, \
+     (SELECT {agg}({array}(d.vaccine, d.dose, d.given_on, d.clinic) \
+       ORDER BY d.given_on, d.vaccine, d.dose) FROM doses d WHERE d.baby_id = s.baby_id) \
+       {text} AS doses_json, \
+     (SELECT {agg}(o.vaccine ORDER BY o.vaccine) FROM baby_opt_ins o \
+       WHERE o.baby_id = s.baby_id) {text} AS opt_ins_json, \
+     (SELECT {agg}(c.member_id ORDER BY c.id) FROM baby_caregivers c \
+       WHERE c.baby_id = s.baby_id) {text} AS caregivers_json \
+     FROM push_schedule s JOIN babies b ON b.id = s.baby_id \
+     WHERE s.next_push_date <= {p1} AND s.baby_id > {p2} ORDER BY s.baby_id LIMIT {p3}{lock}";
+
+fn page_sql(backend: DatabaseBackend) -> String {
+    let postgres = backend == DatabaseBackend::Postgres;
+    let (agg, array, text, p1, p2, p3, lock) = if postgres {
+        (
+            "json_agg",
+            "json_build_array",
+            "::text",
+            "$1",
+            "$2",
+            "$3",
+            " FOR UPDATE OF s",
+        )
+    } else {
+        ("json_group_array", "json_array", "", "?", "?", "?", "")
+    };
+    PAGE_SQL
+        .replace("{agg}", agg)
+        .replace("{array}", array)
+        .replace("{text}", text)
+        .replace("{p1}", p1)
+        .replace("{p2}", p2)
+        .replace("{p3}", p3)
+        .replace("{lock}", lock)
+}
+
+/// A JSON array the page query aggregated (PostgreSQL's `json_agg` of no rows is NULL).
+fn json_list<T: serde::de::DeserializeOwned>(
+    row: &QueryResult,
+    column: &str,
+) -> Result<Vec<T>, AppError> {
+    let text: Option<String> = row.try_get("", column)?;
+    match text {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(&text).map_err(|e| {
+            AppError::Internal(anyhow::anyhow!("planner page: unreadable {column}: {e}"))
+        }),
+    }
+}
+
+fn due_baby(row: &QueryResult) -> Result<DueBaby, AppError> {
+    let baby = babies::Model::from_query_result(row, "")?;
+    let stored = Stored {
+        next_push_date: row.try_get("", "next_push_date")?,
+        follow_up: FollowUp {
+            on: row.try_get("", "follow_up_on")?,
+            catch_up: row.try_get("", "catch_up")?,
+        },
+    };
+    let doses = json_list::<(String, i32, NaiveDate, Option<String>)>(row, "doses_json")?
+        .into_iter()
+        .map(|(vaccine, dose, date, clinic)| {
+            let given = GivenDose {
+                vaccine,
+                // Stored doses passed `checked_dose`, so they fit.
+                dose: u8::try_from(dose).unwrap_or(u8::MAX),
+                date,
+            };
+            (given, clinic)
+        })
+        .collect();
+    let opt_ins = json_list::<String>(row, "opt_ins_json")?;
+    let mut caregivers = vec![baby.owner_member_id];
+    for member in json_list::<i32>(row, "caregivers_json")? {
+        if !caregivers.contains(&member) {
+            caregivers.push(member);
+        }
+    }
+    Ok(DueBaby {
+        baby,
+        stored,
+        doses,
+        opt_ins,
+        caregivers,
+    })
 }
 
 async fn load_page<C: ConnectionTrait>(
@@ -97,91 +202,92 @@ async fn load_page<C: ConnectionTrait>(
     as_of: NaiveDate,
     after: i32,
 ) -> Result<Option<Page>, AppError> {
-    // Locked on PostgreSQL: a schedule change waits for the page (its catch-up is not
-    // overwritten), and a second planner skips what the first planned.
-    let due = push_schedule::Entity::find()
-        .filter(push_schedule::Column::NextPushDate.lte(as_of))
-        .filter(push_schedule::Column::BabyId.gt(after))
-        .order_by_asc(push_schedule::Column::BabyId)
-        .limit(PAGE)
-        .lock_exclusive()
-        .all(db)
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all(Statement::from_sql_and_values(
+            backend,
+            page_sql(backend),
+            [
+                Value::from(as_of),
+                Value::from(after),
+                Value::from(PAGE as i64),
+            ],
+        ))
         .await?;
-    if due.is_empty() {
+    if rows.is_empty() {
         return Ok(None);
     }
-    let ids: Vec<i32> = due.iter().map(|r| r.baby_id).collect();
-    let stored = due
+    let babies = rows.iter().map(due_baby).collect::<Result<Vec<_>, _>>()?;
+    let mut members: Vec<i32> = babies
         .iter()
-        .map(|r| {
-            (
-                r.baby_id,
-                Stored {
-                    next_push_date: r.next_push_date,
-                    follow_up: FollowUp {
-                        on: r.follow_up_on,
-                        catch_up: r.catch_up,
-                    },
-                },
-            )
-        })
+        .flat_map(|b| b.caregivers.iter().copied())
         .collect();
-    let babies = babies::Entity::find()
-        .filter(babies::Column::Id.is_in(ids.clone()))
-        .order_by_asc(babies::Column::Id)
-        .all(db)
-        .await?;
-    let mut histories: HashMap<i32, History> =
-        ids.iter().map(|id| (*id, History::default())).collect();
-    for dose in doses::Entity::find()
-        .filter(doses::Column::BabyId.is_in(ids.clone()))
-        .order_by_asc(doses::Column::GivenOn)
-        .order_by_asc(doses::Column::Vaccine)
-        .order_by_asc(doses::Column::Dose)
-        .all(db)
-        .await?
-    {
-        if let Some(h) = histories.get_mut(&dose.baby_id) {
-            h.doses.push(dose);
-        }
-    }
-    for opt in baby_opt_ins::Entity::find()
-        .filter(baby_opt_ins::Column::BabyId.is_in(ids.clone()))
-        .order_by_asc(baby_opt_ins::Column::Vaccine)
-        .all(db)
-        .await?
-    {
-        if let Some(h) = histories.get_mut(&opt.baby_id) {
-            h.opt_ins.push(opt.vaccine);
-        }
-    }
-    let mut caregivers: HashMap<i32, Vec<i32>> = babies
-        .iter()
-        .map(|b| (b.id, vec![b.owner_member_id]))
-        .collect();
-    for link in baby_caregivers::Entity::find()
-        .filter(baby_caregivers::Column::BabyId.is_in(ids))
-        .order_by_asc(baby_caregivers::Column::Id)
-        .all(db)
-        .await?
-    {
-        if let Some(members) = caregivers.get_mut(&link.baby_id)
-            && !members.contains(&link.member_id)
-        {
-            members.push(link.member_id);
-        }
-    }
-    let mut members: Vec<i32> = caregivers.values().flatten().copied().collect();
     members.sort_unstable();
     members.dedup();
     let prefs = preferences::get_many(db, &members, settings.quiet).await?;
-    Ok(Some(Page {
-        babies,
-        stored,
-        histories,
-        caregivers,
-        prefs,
-    }))
+    Ok(Some(Page { babies, prefs }))
+}
+
+/// Babies' new planning states, per baby: one UPDATE from a VALUES list per chunk (a page's
+/// babies have nearly as many distinct states as babies, so grouping by state saved little).
+async fn store_states<C: ConnectionTrait>(
+    db: &C,
+    states: &[(i32, Option<NaiveDate>, FollowUp)],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let postgres = backend == DatabaseBackend::Postgres;
+    for chunk in states.chunks(STATES_CHUNK) {
+        let mut sql = String::with_capacity(64 + chunk.len() * 40);
+        let mut values: Vec<Value> = Vec::with_capacity(1 + chunk.len() * 4);
+        let mut param = |sql: &mut String, v: Value, cast: &str| {
+            values.push(v);
+            if postgres {
+                let _ = write!(sql, "${}{cast}", values.len());
+            } else {
+                sql.push('?');
+            }
+        };
+        sql.push_str("WITH v(baby_id, next_push_date, follow_up_on, catch_up) AS (VALUES ");
+        for (i, (baby, next, follow_up)) in chunk.iter().enumerate() {
+            // PostgreSQL types a VALUES list from its first row.
+            let first = i == 0 && postgres;
+            sql.push_str(if i == 0 { "(" } else { ",(" });
+            param(
+                &mut sql,
+                Value::from(*baby),
+                if first { "::int" } else { "" },
+            );
+            sql.push(',');
+            param(
+                &mut sql,
+                Value::from(*next),
+                if first { "::date" } else { "" },
+            );
+            sql.push(',');
+            param(
+                &mut sql,
+                Value::from(follow_up.on),
+                if first { "::date" } else { "" },
+            );
+            sql.push(',');
+            param(
+                &mut sql,
+                Value::from(follow_up.catch_up),
+                if first { "::bool" } else { "" },
+            );
+            sql.push(')');
+        }
+        sql.push_str(
+            ") UPDATE push_schedule SET next_push_date = v.next_push_date, \
+             follow_up_on = v.follow_up_on, catch_up = v.catch_up, updated_at = ",
+        );
+        param(&mut sql, Value::from(now), "");
+        sql.push_str(" FROM v WHERE push_schedule.baby_id = v.baby_id");
+        db.execute(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Plans `as_of` (a calendar day in Asia/Shanghai). `now` decides quiet hours: a message planned
@@ -206,18 +312,24 @@ pub async fn plan_day(
             txn.commit().await?;
             break;
         };
-        after = page.stored.keys().copied().max().unwrap_or(after);
+        after = page.babies.iter().map(|b| b.baby.id).max().unwrap_or(after);
         // By kind, and whether the recipient's preferences hold them: counted as enqueued.
         let mut messages: BTreeMap<(String, bool), Vec<NewMessage>> = BTreeMap::new();
-        let mut states: BTreeMap<(Option<NaiveDate>, FollowUp), Vec<i32>> = BTreeMap::new();
-        for baby in &page.babies {
+        let mut states: Vec<(i32, Option<NaiveDate>, FollowUp)> =
+            Vec::with_capacity(page.babies.len());
+        for due in page.babies {
             report.babies_considered += 1;
-            let (Some(history), Some(stored)) =
-                (page.histories.get(&baby.id), page.stored.get(&baby.id))
-            else {
-                continue;
-            };
-            let schedule = match schedule::compute_stored(baby, history, as_of) {
+            let DueBaby {
+                baby,
+                stored,
+                doses,
+                opt_ins,
+                caregivers,
+            } = due;
+            let baby = &baby;
+            let clinic = doses.iter().rev().find_map(|(_, c)| c.clone());
+            let given = doses.into_iter().map(|(g, _)| g).collect();
+            let schedule = match schedule::compute_given(baby, given, opt_ins, as_of) {
                 Ok(s) => s,
                 Err(e) => {
                     tracing::warn!(baby = baby.id, error = %e, "push planner skipped a baby");
@@ -235,11 +347,9 @@ pub async fn plan_day(
                 from,
                 stored.follow_up,
             );
-            let clinic = history.doses.iter().rev().find_map(|d| d.clinic.as_deref());
-            let recipients = page.caregivers.get(&baby.id).map_or(&[][..], Vec::as_slice);
             for p in &day.messages {
-                let fields = payload(baby, p, clinic, as_of);
-                for &member in recipients {
+                let fields = payload(baby, p, clinic.as_deref(), as_of);
+                for &member in &caregivers {
                     let prefs = page
                         .prefs
                         .get(&member)
@@ -267,10 +377,7 @@ pub async fn plan_day(
                         });
                 }
             }
-            states
-                .entry((day.next_push_date, day.follow_up))
-                .or_default()
-                .push(baby.id);
+            states.push((baby.id, day.next_push_date, day.follow_up));
         }
         // Schedule rows whose baby is gone (deleted between the reads) are simply skipped:
         // the cascade removes them.
@@ -285,22 +392,7 @@ pub async fn plan_day(
                 report.suppressed += added;
             }
         }
-        // One statement per distinct state rather than per baby.
-        for ((next, follow_up), baby_ids) in states {
-            for chunk in baby_ids.chunks(500) {
-                push_schedule::Entity::update_many()
-                    .col_expr(push_schedule::Column::NextPushDate, Expr::value(next))
-                    .col_expr(push_schedule::Column::FollowUpOn, Expr::value(follow_up.on))
-                    .col_expr(
-                        push_schedule::Column::CatchUp,
-                        Expr::value(follow_up.catch_up),
-                    )
-                    .col_expr(push_schedule::Column::UpdatedAt, Expr::value(now))
-                    .filter(push_schedule::Column::BabyId.is_in(chunk.to_vec()))
-                    .exec(&txn)
-                    .await?;
-            }
-        }
+        store_states(&txn, &states, now).await?;
         if dry_run {
             txn.rollback().await?;
         } else {

@@ -6,15 +6,18 @@
 //! and the lease is renewed (guarded) just before the send; the outcome is written right after.
 //! A crash between WeChat's answer and that write leaves the row to be sent again after the
 //! lease ends: at most one such row per sender process, since a sender sends one row at a time.
+//! One commit per row: a row's outcome is written in the transaction that renews the next row's
+//! lease (before that row is sent), and the batch's last outcomes in one at its end; outcomes
+//! that sent nothing (undeliverable, suppressed, held for quiet hours) ride the same commits.
 //! Template messages carry the dedup key as `client_msg_id`, so WeChat itself drops the second
 //! copy when it comes within its 10-minute window.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
-use entity::{followers, members, push_outbox};
+use entity::{followers, members, push_outbox, subscription_allowances};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 use serde::Serialize;
 
@@ -66,6 +69,9 @@ struct Recipients {
     members: HashMap<i32, members::Model>,
     followers: HashMap<i32, followers::Model>,
     prefs: HashMap<i32, crate::domain::push::Preferences>,
+    /// (member, template) with a subscribe allowance left when the batch was claimed: only
+    /// those are worth the transaction that spends one (it stays guarded).
+    allowances: HashSet<(i32, String)>,
 }
 
 pub struct Sender {
@@ -104,6 +110,19 @@ impl Pacer {
         }
         self.next += self.period;
     }
+}
+
+/// Writes the outcomes in `unrecorded` (emptying it) on `db`, a transaction.
+async fn record_all<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    unrecorded: &mut Vec<(push_outbox::Model, Outcome)>,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    for (row, outcome) in unrecorded.drain(..) {
+        outbox::record(db, &row, token, &outcome, now).await?;
+    }
+    Ok(())
 }
 
 impl Sender {
@@ -161,10 +180,19 @@ impl Sender {
         let claimed = rows.len() as u64;
         report.claimed += claimed;
         let recipients = self.recipients(&rows).await?;
+        // Outcomes not yet written: at most one of them a send (each renewal writes them).
+        let mut unrecorded: Vec<(push_outbox::Model, Outcome)> = Vec::new();
         for row in rows {
-            let outcome = self.send_row(&row, &token, pacer, &recipients).await?;
-            outbox::record(&self.db, &row, &token, &outcome, self.clock.now()).await?;
+            let outcome = self
+                .send_row(&row, &token, pacer, &recipients, &mut unrecorded)
+                .await?;
             report.add(&outcome);
+            unrecorded.push((row, outcome));
+        }
+        if unrecorded.iter().any(|(_, o)| !matches!(o, Outcome::Lost)) {
+            let txn = self.db.begin().await?;
+            record_all(&txn, &mut unrecorded, &token, self.clock.now()).await?;
+            txn.commit().await?;
         }
         Ok(claimed)
     }
@@ -182,9 +210,9 @@ impl Sender {
             .insert(channel, until);
     }
 
-    /// Members, their followers and preferences for a claimed batch, in three queries (read
-    /// when the batch is claimed: a preference changed during the batch's seconds applies to the
-    /// next one).
+    /// Members, their followers, preferences and allowances for a claimed batch, in four
+    /// queries (read when the batch is claimed: a preference changed during the batch's seconds
+    /// applies to the next one).
     async fn recipients(&self, rows: &[push_outbox::Model]) -> Result<Recipients, AppError> {
         let member_ids: Vec<i32> = rows.iter().filter_map(|r| r.member_id).collect();
         let members: HashMap<i32, members::Model> = if member_ids.is_empty() {
@@ -215,10 +243,23 @@ impl Sender {
                 .collect()
         };
         let prefs = preferences::get_many(&self.db, &member_ids, self.settings.push.quiet).await?;
+        let allowances = if member_ids.is_empty() {
+            HashSet::new()
+        } else {
+            subscription_allowances::Entity::find()
+                .filter(subscription_allowances::Column::MemberId.is_in(member_ids))
+                .filter(subscription_allowances::Column::Remaining.gt(0))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|a| (a.member_id, a.template_id))
+                .collect()
+        };
         Ok(Recipients {
             members,
             followers,
             prefs,
+            allowances,
         })
     }
 
@@ -228,13 +269,19 @@ impl Sender {
         token: &str,
         pacer: &mut Pacer,
         recipients: &Recipients,
+        unrecorded: &mut Vec<(push_outbox::Model, Outcome)>,
     ) -> Result<Outcome, AppError> {
         let now = self.clock.now();
         // Still ours, and still pending (recording the doses cancels their reminders): checked
         // before any outcome is written, an allowance is spent or anything is sent. The row as
-        // it is now: a reminder may have been narrowed since the claim.
+        // it is now: a reminder may have been narrowed since the claim. The previous rows'
+        // outcomes are written in the same commit, before this row can be sent.
         let lease_until = now + self.settings.push.lease;
-        let Some(row) = outbox::renew(&self.db, claimed.id, token, now, lease_until).await? else {
+        let txn = self.db.begin().await?;
+        record_all(&txn, unrecorded, token, now).await?;
+        let renewed = outbox::renew(&txn, claimed.id, token, now, lease_until).await?;
+        txn.commit().await?;
+        let Some(row) = renewed else {
             return Ok(Outcome::Lost);
         };
         let row = &row;
@@ -293,6 +340,12 @@ impl Sender {
                         if self.paused_until("subscribe", now).is_some() {
                             // Keep the allowance for when the pause ends.
                             true
+                        } else if !recipients
+                            .allowances
+                            .contains(&(m.id, spec.template_id.clone()))
+                        {
+                            // None left at the claim: nothing to spend.
+                            false
                         } else {
                             // Spent and remembered on the row together, or neither.
                             let txn = self.db.begin().await?;

@@ -195,6 +195,45 @@ async fn a_quota_error_pauses_the_channel_without_spending_attempts() {
 }
 
 #[actix_web::test]
+async fn a_rows_outcome_is_written_before_the_next_row_is_sent() {
+    // The crash window stays one row: row k's outcome rides the commit that renews row k+1's
+    // lease, so it is durable before row k+1 goes to WeChat.
+    let p = PushApp::spawn().await;
+    for i in 0..3 {
+        let m = p
+            .family(&format!("mp-{i}"), Some(&format!("oa-{i}")), true, 0)
+            .await;
+        p.baby(m, "宝宝", BIRTH).await;
+    }
+    p.set_now(DUE, 10, 0);
+    assert_eq!(p.plan(DUE).await.total_planned(), 3);
+    p.fake.inject(
+        TEMPLATE_SEND,
+        Fault::Delay(std::time::Duration::from_millis(300)),
+        3,
+    );
+    let sender = p.sender();
+    let drain = sender.drain();
+    let watch = async {
+        let mut seen = Vec::new();
+        for calls in 1..=3 {
+            while p.fake.calls(TEMPLATE_SEND) < calls {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            // Row `calls` is in flight: every row before it is recorded as sent.
+            let sent = p.rows().await.iter().filter(|r| r.status == "sent").count();
+            seen.push(sent);
+        }
+        seen
+    };
+    let (report, seen) = tokio::join!(drain, watch);
+    assert_eq!(report.unwrap().sent(), 3);
+    assert_eq!(seen, [0, 1, 2]);
+    assert!(p.rows().await.iter().all(|r| r.status == "sent"));
+    p.finish().await;
+}
+
+#[actix_web::test]
 async fn templatesendjobfinish_through_the_callback_door_updates_the_delivery_status() {
     let p = PushApp::spawn().await;
     let m = p.family("mp-1", Some("oa-1"), true, 0).await;
