@@ -465,48 +465,97 @@ fn compute_view(baby: &babies::Model, input: &ScheduleInput) -> Result<Schedule,
 }
 
 /// The statement behind [`schedule`], per backend: the member (who must still exist), their
-/// link to the baby, the baby, and its history (`doses UNION ALL baby_opt_ins`, left-joined so
-/// a baby without history still answers its one row). Parameters: member id, baby id (three
-/// times). No row: the member is gone or the baby is not theirs. Written once, not rebuilt
+/// link to the baby, the baby, and its history (`doses UNION ALL baby_opt_ins`) folded into one
+/// text column by [`HISTORY_ITEM`] and [`HISTORY_FIELD`] separators, so the answer is one row
+/// (each row is a hop from SQLite's worker thread, and each value a copy). Parameters: member
+/// id, baby id. No row: the member is gone or the baby is not theirs. Written once, not rebuilt
 /// per request.
 fn schedule_sql(backend: DbBackend) -> &'static str {
-    static SQL: [LazyLock<String>; 2] = [
-        LazyLock::new(|| schedule_sql_for(|_| "?".to_owned())),
-        LazyLock::new(|| schedule_sql_for(|n| format!("${n}"))),
-    ];
+    static SQLITE: LazyLock<String> = LazyLock::new(|| {
+        schedule_sql_for(
+            "?",
+            "group_concat(h.vaccine || char(31) || COALESCE(h.dose, '') || char(31) \
+             || COALESCE(h.given_on, ''), char(30))",
+        )
+    });
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| {
+        schedule_sql_for(
+            "$",
+            "string_agg(h.vaccine || chr(31) || COALESCE(h.dose::text, '') || chr(31) \
+             || COALESCE(to_char(h.given_on, 'YYYY-MM-DD'), ''), chr(30))",
+        )
+    });
     match backend {
-        DbBackend::Postgres => &SQL[1],
-        _ => &SQL[0],
+        DbBackend::Postgres => &POSTGRES,
+        _ => &SQLITE,
     }
 }
 
-fn schedule_sql_for(placeholder: impl Fn(usize) -> String) -> String {
+/// Between the history's items, and between an item's vaccine, dose and date (control
+/// characters: never in an edition's vaccine ids, which every stored one is).
+const HISTORY_ITEM: char = '\u{1e}';
+const HISTORY_FIELD: char = '\u{1f}';
+
+/// `parameter` is `?` (SQLite's `?1`) or `$` (PostgreSQL's `$1`).
+fn schedule_sql_for(parameter: &str, aggregate: &str) -> String {
     let baby_columns: Vec<String> = babies::Column::iter()
         .map(|c| format!("b.\"{}\"", c.as_str()))
         .collect();
     format!(
-        "SELECT {baby}, h.vaccine AS h_vaccine, h.dose AS h_dose, h.given_on AS h_given_on \
+        "SELECT {baby}, \
+           (SELECT {aggregate} FROM (\
+              SELECT vaccine, dose, given_on FROM doses WHERE baby_id = {p}2 \
+              UNION ALL \
+              SELECT vaccine, NULL, NULL FROM baby_opt_ins WHERE baby_id = {p}2\
+           ) h) AS history \
          FROM members m \
-         JOIN baby_caregivers c ON c.member_id = m.id AND c.baby_id = {p2} \
+         JOIN baby_caregivers c ON c.member_id = m.id AND c.baby_id = {p}2 \
          JOIN babies b ON b.id = c.baby_id \
-         LEFT JOIN (\
-           SELECT vaccine, dose, given_on FROM doses WHERE baby_id = {p3} \
-           UNION ALL \
-           SELECT vaccine, NULL, NULL FROM baby_opt_ins WHERE baby_id = {p4}\
-         ) h ON 1 = 1 \
-         WHERE m.id = {p1}",
+         WHERE m.id = {p}1",
         baby = baby_columns.join(", "),
-        p1 = placeholder(1),
-        p2 = placeholder(2),
-        p3 = placeholder(3),
-        p4 = placeholder(4),
+        p = parameter,
     )
 }
 
+/// The doses (in the order given) and sorted opt-ins of a history folded by [`schedule_sql`].
+fn unfold_history(folded: &str) -> Result<(Vec<GivenDose>, Vec<String>), AppError> {
+    let mut given = Vec::new();
+    let mut opted_in = Vec::new();
+    for item in folded.split(HISTORY_ITEM).filter(|item| !item.is_empty()) {
+        let mut fields = item.split(HISTORY_FIELD);
+        let (Some(vaccine), Some(dose), Some(date), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "unreadable history item {item:?}"
+            )));
+        };
+        if dose.is_empty() && date.is_empty() {
+            opted_in.push(vaccine.to_owned());
+            continue;
+        }
+        let unreadable = |e: &dyn std::fmt::Display| {
+            AppError::Internal(anyhow::anyhow!("unreadable history item {item:?}: {e}"))
+        };
+        let dose: i32 = dose.parse().map_err(|e| unreadable(&e))?;
+        let date: NaiveDate = date.parse().map_err(|e| unreadable(&e))?;
+        given.push(GivenDose {
+            vaccine: vaccine.to_owned(),
+            // Stored doses passed `checked_dose`, so they fit.
+            dose: u8::try_from(dose).unwrap_or(u8::MAX),
+            date,
+        });
+    }
+    given.sort_by(|a, b| (a.date, &a.vaccine, a.dose).cmp(&(b.date, &b.vaccine, b.dose)));
+    opted_in.sort();
+    Ok((given, opted_in))
+}
+
 /// The baby `baby_id` if `member_id` still exists and may see it, with the engine's view of its
-/// history (doses in the order given, opt-ins sorted), in one statement. A member who is gone
-/// answers 401 `member_not_found` (as the member door's extractor does), a baby they may not see
-/// 404 `baby_not_found`; telling those apart costs a second query only on that refusal.
+/// history (doses in the order given, opt-ins sorted), in one statement answering one row. A
+/// member who is gone answers 401 `member_not_found` (as the member door's extractor does), a
+/// baby they may not see 404 `baby_not_found`; telling those apart costs a second query only on
+/// that refusal.
 async fn visible_baby_with_history<C: ConnectionTrait>(
     db: &C,
     member_id: i32,
@@ -516,40 +565,15 @@ async fn visible_baby_with_history<C: ConnectionTrait>(
     let statement = Statement::from_sql_and_values(
         backend,
         schedule_sql(backend),
-        [
-            member_id.into(),
-            baby_id.into(),
-            baby_id.into(),
-            baby_id.into(),
-        ],
+        [member_id.into(), baby_id.into()],
     );
-    let rows = db.query_all(statement).await?;
-    let Some(first) = rows.first() else {
+    let Some(row) = db.query_one(statement).await? else {
         members::ensure_exists(db, member_id).await?;
         return Err(access::baby_not_found());
     };
-    let baby = babies::Model::from_query_result(first, "")?;
-    let mut given = Vec::new();
-    let mut opted_in = Vec::new();
-    for row in &rows {
-        let Some(vaccine) = row.try_get::<Option<String>>("", "h_vaccine")? else {
-            // The one row of a baby without history.
-            continue;
-        };
-        let dose: Option<i32> = row.try_get("", "h_dose")?;
-        let date: Option<NaiveDate> = row.try_get("", "h_given_on")?;
-        match (dose, date) {
-            (Some(dose), Some(date)) => given.push(GivenDose {
-                vaccine,
-                // Stored doses passed `checked_dose`, so they fit.
-                dose: u8::try_from(dose).unwrap_or(u8::MAX),
-                date,
-            }),
-            _ => opted_in.push(vaccine),
-        }
-    }
-    given.sort_by(|a, b| (a.date, &a.vaccine, a.dose).cmp(&(b.date, &b.vaccine, b.dose)));
-    opted_in.sort();
+    let baby = babies::Model::from_query_result(&row, "")?;
+    let folded: Option<String> = row.try_get("", "history")?;
+    let (given, opted_in) = unfold_history(folded.as_deref().unwrap_or(""))?;
     Ok((baby, given, opted_in))
 }
 
