@@ -46,8 +46,9 @@ pub fn connect_options(url: &str) -> ConnectOptions {
         options
             .max_connections(8)
             .min_connections(1)
-            // A ping before each use costs a round trip to the connection's worker thread and
-            // proves nothing for a local file.
+            // sqlx pings a pooled connection before lending it; for SQLite that ping is a round
+            // trip to the connection's worker thread, as costly as the statement itself, and
+            // there is no network peer that could have gone away.
             .test_before_acquire(false)
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

@@ -26,7 +26,7 @@ mod token;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpRequest, web};
 
-pub use member::Member;
+pub use member::{Member, UncheckedMember};
 pub use merchant::MerchantStaff;
 pub use operator::Operator;
 pub use origin::ClientOrigin;

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{babies, baby_caregivers};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -87,29 +87,6 @@ pub async fn access<C: ConnectionTrait>(
         baby,
         role: CaregiverRole::parse(&link.role),
     })
-}
-
-/// The baby `baby_id` if the member may see it, in one query (for reads that need no role);
-/// 404 `baby_not_found` otherwise.
-pub async fn visible_baby<C: ConnectionTrait>(
-    db: &C,
-    member_id: i32,
-    baby_id: i32,
-) -> Result<babies::Model, AppError> {
-    babies::Entity::find_by_id(baby_id)
-        .filter(
-            babies::Column::Id.in_subquery(
-                Query::select()
-                    .column(baby_caregivers::Column::BabyId)
-                    .from(baby_caregivers::Entity)
-                    .and_where(baby_caregivers::Column::BabyId.eq(baby_id))
-                    .and_where(baby_caregivers::Column::MemberId.eq(member_id))
-                    .to_owned(),
-            ),
-        )
-        .one(db)
-        .await?
-        .ok_or_else(baby_not_found)
 }
 
 /// First statement of every transaction that changes a baby's records: it takes the write lock

@@ -4,10 +4,12 @@
 //! and the push engine's follow of the change.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{babies, baby_opt_ins, doses};
-use sea_orm::sea_query::{Alias, Expr, Query, UnionType};
+use std::sync::LazyLock;
+
+use entity::{babies, doses};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, QueryFilter, QueryOrder, Set, Statement,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -20,6 +22,7 @@ use crate::domain::schedule::{
     Status, VerificationLevel,
 };
 use crate::error::{AppError, ErrorCode};
+use crate::service::audience::members;
 use crate::service::support::trimmed_pattern;
 
 /// What is recorded for a baby, as the engine needs it.
@@ -81,16 +84,21 @@ pub struct ScheduledDose {
     pub dose: u8,
     pub status: DoseState,
     /// First day it may be given; null when not applicable.
+    #[serde(serialize_with = "iso_date::option")]
     pub earliest: Option<NaiveDate>,
     /// The day to aim for.
+    #[serde(serialize_with = "iso_date::option")]
     pub recommended: Option<NaiveDate>,
     /// Last day to give it on time; null when the programme sets no limit.
+    #[serde(serialize_with = "iso_date::option")]
     pub complete_by: Option<NaiveDate>,
     /// Why the dose is not at its plain table date, overdue or not applicable (human text).
     pub reason: Option<String>,
     pub reason_code: Option<Reason>,
+    #[serde(serialize_with = "iso_date::option")]
     pub given_on: Option<NaiveDate>,
     /// From this day on a pending dose is no longer given (age limit).
+    #[serde(serialize_with = "iso_date::option")]
     pub not_given_from: Option<NaiveDate>,
     pub programme: Payer,
     /// How well the rule behind this dose was checked against its sources.
@@ -103,10 +111,58 @@ pub struct ScheduleView {
     pub baby_id: i32,
     /// The schedule edition used, e.g. `nip-2026`.
     pub edition: String,
+    #[serde(serialize_with = "iso_date::one")]
     pub as_of: NaiveDate,
     /// The next date after `as_of` on which a dose changes status.
+    #[serde(serialize_with = "iso_date::option")]
     pub next_event_date: Option<NaiveDate>,
     pub doses: Vec<ScheduledDose>,
+}
+
+/// Dates written exactly as chrono writes them (`YYYY-MM-DD`), without chrono's per-character
+/// `collect_str`: a schedule answers about a hundred dates, and that formatting was a tenth of the
+/// route's time. Years outside 0..=9999 (which chrono signs) go through chrono.
+mod iso_date {
+    use chrono::{Datelike, NaiveDate};
+    use serde::{Serialize, Serializer};
+
+    pub fn one<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        let year = date.year();
+        if !(0..=9999).contains(&year) {
+            return date.serialize(serializer);
+        }
+        let mut text = *b"0000-00-00";
+        let digits = |n: u32, out: &mut [u8]| {
+            let mut n = n;
+            for byte in out.iter_mut().rev() {
+                *byte = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        digits(year.unsigned_abs(), &mut text[0..4]);
+        digits(date.month(), &mut text[5..7]);
+        digits(date.day(), &mut text[8..10]);
+        match std::str::from_utf8(&text) {
+            Ok(text) => serializer.serialize_str(text),
+            Err(_) => date.serialize(serializer),
+        }
+    }
+
+    pub fn option<S: Serializer>(
+        date: &Option<NaiveDate>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        struct Iso<'a>(&'a NaiveDate);
+        impl Serialize for Iso<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                one(self.0, serializer)
+            }
+        }
+        match date {
+            Some(date) => serializer.serialize_some(&Iso(date)),
+            None => serializer.serialize_none(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -429,47 +485,117 @@ fn compute_view(baby: &babies::Model, input: &ScheduleInput) -> Result<Schedule,
     })
 }
 
-/// The engine's view of a baby's history in one query: its doses (in the order given) and its
-/// opt-ins, as `doses UNION ALL baby_opt_ins`.
-async fn read_history<C: ConnectionTrait>(
-    db: &C,
-    baby_id: i32,
-) -> Result<(Vec<GivenDose>, Vec<String>), AppError> {
-    let mut given_doses = Query::select();
-    given_doses
-        .column(doses::Column::Vaccine)
-        .expr_as(Expr::col(doses::Column::Dose), Alias::new("dose"))
-        .expr_as(Expr::col(doses::Column::GivenOn), Alias::new("given_on"))
-        .from(doses::Entity)
-        .and_where(doses::Column::BabyId.eq(baby_id));
-    let mut opt_ins = Query::select();
-    opt_ins
-        .column(baby_opt_ins::Column::Vaccine)
-        .expr_as(Expr::val(Option::<i32>::None), Alias::new("dose"))
-        .expr_as(Expr::val(Option::<NaiveDate>::None), Alias::new("given_on"))
-        .from(baby_opt_ins::Entity)
-        .and_where(baby_opt_ins::Column::BabyId.eq(baby_id));
-    given_doses.union(UnionType::All, opt_ins);
-    let statement = db.get_database_backend().build(&given_doses);
+/// The statement behind [`schedule`], per backend: the member (who must still exist), their
+/// link to the baby, the baby, and its history (`doses UNION ALL baby_opt_ins`) folded into one
+/// text column by [`HISTORY_ITEM`] and [`HISTORY_FIELD`] separators, so the answer is one row
+/// (each row is a hop from SQLite's worker thread, and each value a copy). Parameters: member
+/// id, baby id. No row: the member is gone or the baby is not theirs. Written once, not rebuilt
+/// per request.
+fn schedule_sql(backend: DbBackend) -> &'static str {
+    static SQLITE: LazyLock<String> = LazyLock::new(|| {
+        schedule_sql_for(
+            "?",
+            "group_concat(h.vaccine || char(31) || COALESCE(h.dose, '') || char(31) \
+             || COALESCE(h.given_on, ''), char(30))",
+        )
+    });
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| {
+        schedule_sql_for(
+            "$",
+            "string_agg(h.vaccine || chr(31) || COALESCE(h.dose::text, '') || chr(31) \
+             || COALESCE(to_char(h.given_on, 'YYYY-MM-DD'), ''), chr(30))",
+        )
+    });
+    match backend {
+        DbBackend::Postgres => &POSTGRES,
+        _ => &SQLITE,
+    }
+}
+
+/// Between the history's items, and between an item's vaccine, dose and date (control
+/// characters: never in an edition's vaccine ids, which every stored one is).
+const HISTORY_ITEM: char = '\u{1e}';
+const HISTORY_FIELD: char = '\u{1f}';
+
+/// `parameter` is `?` (SQLite's `?1`) or `$` (PostgreSQL's `$1`).
+fn schedule_sql_for(parameter: &str, aggregate: &str) -> String {
+    let baby_columns: Vec<String> = babies::Column::iter()
+        .map(|c| format!("b.\"{}\"", c.as_str()))
+        .collect();
+    format!(
+        "SELECT {baby}, \
+           (SELECT {aggregate} FROM (\
+              SELECT vaccine, dose, given_on FROM doses WHERE baby_id = {p}2 \
+              UNION ALL \
+              SELECT vaccine, NULL, NULL FROM baby_opt_ins WHERE baby_id = {p}2\
+           ) h) AS history \
+         FROM members m \
+         JOIN baby_caregivers c ON c.member_id = m.id AND c.baby_id = {p}2 \
+         JOIN babies b ON b.id = c.baby_id \
+         WHERE m.id = {p}1",
+        baby = baby_columns.join(", "),
+        p = parameter,
+    )
+}
+
+/// The doses (in the order given) and sorted opt-ins of a history folded by [`schedule_sql`].
+fn unfold_history(folded: &str) -> Result<(Vec<GivenDose>, Vec<String>), AppError> {
     let mut given = Vec::new();
     let mut opted_in = Vec::new();
-    for row in db.query_all(statement).await? {
-        let vaccine: String = row.try_get("", "vaccine")?;
-        let dose: Option<i32> = row.try_get("", "dose")?;
-        let date: Option<NaiveDate> = row.try_get("", "given_on")?;
-        match (dose, date) {
-            (Some(dose), Some(date)) => given.push(GivenDose {
-                vaccine,
-                // Stored doses passed `checked_dose`, so they fit.
-                dose: u8::try_from(dose).unwrap_or(u8::MAX),
-                date,
-            }),
-            _ => opted_in.push(vaccine),
+    for item in folded.split(HISTORY_ITEM).filter(|item| !item.is_empty()) {
+        let mut fields = item.split(HISTORY_FIELD);
+        let (Some(vaccine), Some(dose), Some(date), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "unreadable history item {item:?}"
+            )));
+        };
+        if dose.is_empty() && date.is_empty() {
+            opted_in.push(vaccine.to_owned());
+            continue;
         }
+        let unreadable = |e: &dyn std::fmt::Display| {
+            AppError::Internal(anyhow::anyhow!("unreadable history item {item:?}: {e}"))
+        };
+        let dose: i32 = dose.parse().map_err(|e| unreadable(&e))?;
+        let date: NaiveDate = date.parse().map_err(|e| unreadable(&e))?;
+        given.push(GivenDose {
+            vaccine: vaccine.to_owned(),
+            // Stored doses passed `checked_dose`, so they fit.
+            dose: u8::try_from(dose).unwrap_or(u8::MAX),
+            date,
+        });
     }
     given.sort_by(|a, b| (a.date, &a.vaccine, a.dose).cmp(&(b.date, &b.vaccine, b.dose)));
     opted_in.sort();
     Ok((given, opted_in))
+}
+
+/// The baby `baby_id` if `member_id` still exists and may see it, with the engine's view of its
+/// history (doses in the order given, opt-ins sorted), in one statement answering one row. A
+/// member who is gone answers 401 `member_not_found` (as the member door's extractor does), a
+/// baby they may not see 404 `baby_not_found`; telling those apart costs a second query only on
+/// that refusal.
+async fn visible_baby_with_history<C: ConnectionTrait>(
+    db: &C,
+    member_id: i32,
+    baby_id: i32,
+) -> Result<(babies::Model, Vec<GivenDose>, Vec<String>), AppError> {
+    let backend = db.get_database_backend();
+    let statement = Statement::from_sql_and_values(
+        backend,
+        schedule_sql(backend),
+        [member_id.into(), baby_id.into()],
+    );
+    let Some(row) = db.query_one(statement).await? else {
+        members::ensure_exists(db, member_id).await?;
+        return Err(access::baby_not_found());
+    };
+    let baby = babies::Model::from_query_result(&row, "")?;
+    let folded: Option<String> = row.try_get("", "history")?;
+    let (given, opted_in) = unfold_history(folded.as_deref().unwrap_or(""))?;
+    Ok((baby, given, opted_in))
 }
 
 /// After a change made at `now`: stores `schedule`'s next event date on the baby (`schedule`
@@ -491,7 +617,10 @@ pub async fn store_next_event_date<C: ConnectionTrait>(
     Ok(active.update(db).await?)
 }
 
-/// The baby's schedule as of `as_of` (today in Asia/Shanghai when None).
+/// The baby's schedule as of `as_of` (today in Asia/Shanghai when None), in one statement that
+/// also checks the member still exists: 401 `member_not_found` for a member who is gone, 404
+/// `baby_not_found` for a baby they may not see. The schedule route takes an
+/// [`UncheckedMember`](crate::auth::UncheckedMember) because of that check.
 pub async fn schedule<C: ConnectionTrait>(
     db: &C,
     member_id: i32,
@@ -499,9 +628,7 @@ pub async fn schedule<C: ConnectionTrait>(
     as_of: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<ScheduleView, AppError> {
-    // Two queries: the baby if the member may see it, and its history.
-    let baby = access::visible_baby(db, member_id, baby_id).await?;
-    let (given, opted_in) = read_history(db, baby_id).await?;
+    let (baby, given, opted_in) = visible_baby_with_history(db, member_id, baby_id).await?;
     let mut input = ScheduleInput::new(baby.birth_date, as_of.unwrap_or(today));
     input.sex = BabySex::of(&baby);
     input.opted_in = opted_in;
@@ -519,6 +646,51 @@ pub async fn schedule<C: ConnectionTrait>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_written_as_chrono_writes_them() {
+        #[derive(Serialize)]
+        struct Ours {
+            #[serde(serialize_with = "iso_date::one")]
+            one: NaiveDate,
+            #[serde(serialize_with = "iso_date::option")]
+            some: Option<NaiveDate>,
+            #[serde(serialize_with = "iso_date::option")]
+            none: Option<NaiveDate>,
+        }
+        #[derive(Serialize)]
+        struct Chrono {
+            one: NaiveDate,
+            some: Option<NaiveDate>,
+            none: Option<NaiveDate>,
+        }
+        let dates = [
+            NaiveDate::MIN,
+            NaiveDate::from_ymd_opt(-1, 12, 31).unwrap(),
+            NaiveDate::from_ymd_opt(0, 1, 1).unwrap(),
+            NaiveDate::from_ymd_opt(7, 3, 9).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(),
+            NaiveDate::from_ymd_opt(10000, 1, 1).unwrap(),
+            NaiveDate::MAX,
+        ];
+        for date in dates {
+            let ours = Ours {
+                one: date,
+                some: Some(date),
+                none: None,
+            };
+            let chrono = Chrono {
+                one: date,
+                some: Some(date),
+                none: None,
+            };
+            assert_eq!(
+                serde_json::to_string(&ours).unwrap(),
+                serde_json::to_string(&chrono).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn the_catalogue_marks_self_paid_vaccines_optional() {

@@ -412,3 +412,99 @@ async fn opted_in_self_paid_vaccines_join_the_schedule() {
     assert_eq!((&pcv["optional"], &pcv["doses"]), (&json!(true), &json!(4)));
     mp.finish().await;
 }
+
+/// The schedule reads the member, their link to the baby, the baby and its history in one
+/// statement, cached nowhere: each change, also one made by another instance on its own
+/// connection, shows on the very next request.
+#[actix_web::test]
+async fn the_schedule_follows_links_history_and_erasure_on_the_next_request() {
+    use entity::baby_caregivers;
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    let mp = MpApp::spawn().await;
+    let mum = mp.parent("o-mum").await;
+    let dad = mp.parent("o-dad").await;
+    let baby = mp.add_baby(&mum, "a", "2026-01-05").await;
+    let path = format!("/api/v1/babies/{baby}/schedule");
+
+    // No history at all: the baby's row alone.
+    let (s, empty) = mp.get(&path, &mum.token).await;
+    assert_eq!(s, 200, "{empty}");
+    assert_eq!(empty["baby_id"], baby);
+    let doses = empty["doses"].as_array().unwrap();
+    assert!(!doses.is_empty());
+    assert!(doses.iter().all(|d| d["given_on"].is_null()), "{empty}");
+    assert!(doses.iter().all(|d| d["vaccine"] != "PCV13"), "{empty}");
+
+    // Opt-ins without doses, then a dose: each is in the next answer.
+    let (s, b) = mp
+        .put(
+            &format!("/api/v1/babies/{baby}/opt-ins"),
+            &mum.token,
+            json!({"vaccines": ["PCV13"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, opted) = mp.get(&path, &mum.token).await;
+    assert_eq!(dose(&opted, "PCV13", 1)["programme"], "self_paid");
+    assert!(dose(&opted, "HepB", 1)["given_on"].is_null());
+    assert_eq!(
+        mp.add_dose(&mum, baby, "HepB", 1, "2026-01-05").await.0,
+        201
+    );
+    let (_, mums) = mp.get(&path, &mum.token).await;
+    assert_eq!(dose(&mums, "HepB", 1)["given_on"], "2026-01-05");
+    assert_eq!(dose(&mums, "HepB", 1)["status"], "done");
+    assert_eq!(dose(&mums, "PCV13", 1)["programme"], "self_paid");
+
+    // Dad is not linked: 404 as for any baby of another family, and for one that does not exist.
+    let (s, b) = mp.get(&path, &dad.token).await;
+    assert_eq!(error(s, &b), (404, "baby_not_found"));
+    let (s, b) = mp.get("/api/v1/babies/999999/schedule", &dad.token).await;
+    assert_eq!(error(s, &b), (404, "baby_not_found"));
+
+    // Linked by an invite: the next request answers mum's schedule, byte for byte.
+    let (_, invite) = mp
+        .post(
+            &format!("/api/v1/babies/{baby}/invites"),
+            &mum.token,
+            json!({}),
+        )
+        .await;
+    let (s, b) = mp
+        .post(
+            "/api/v1/invites/accept",
+            &dad.token,
+            json!({"code": invite["code"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, dads) = mp.get(&path, &dad.token).await;
+    assert_eq!(s, 200, "{dads}");
+    assert_eq!(dads, mums);
+
+    // Another instance unlinks dad: his very next request is refused.
+    let other = mp.app.database.connect().await;
+    let unlinked = baby_caregivers::Entity::delete_many()
+        .filter(baby_caregivers::Column::BabyId.eq(baby as i32))
+        .filter(baby_caregivers::Column::MemberId.eq(dad.id as i32))
+        .exec(&other)
+        .await
+        .unwrap();
+    assert_eq!(unlinked.rows_affected, 1);
+    let (s, b) = mp.get(&path, &dad.token).await;
+    assert_eq!(error(s, &b), (404, "baby_not_found"));
+
+    // Mum erases her account: her token names no one, for her baby (gone with her) and for any
+    // other id, before anything says whether a baby exists.
+    let (s, b) = mp.delete("/api/v1/me", &mum.token).await;
+    assert_eq!(s, 200, "{b}");
+    for other_path in [path.as_str(), "/api/v1/babies/999999/schedule"] {
+        let (s, b) = mp.get(other_path, &mum.token).await;
+        assert_eq!(error(s, &b), (401, "member_not_found"), "{other_path}");
+    }
+    // A bad token is refused before the member is read.
+    let (s, b) = mp.get(&path, "not-a-token").await;
+    assert_eq!(error(s, &b), (401, "invalid_token"));
+    mp.finish().await;
+}
