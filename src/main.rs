@@ -8,9 +8,6 @@ use babyvax::config::Settings;
 use babyvax::{startup, telemetry};
 use clap::{Parser, Subcommand};
 
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "babyvax",

@@ -163,7 +163,7 @@ pub fn serve(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
                 AppError::new(ErrorCode::InvalidPath, err.to_string()).into()
             }))
             .wrap(from_fn(track_requests))
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
             .configure(crate::routes::configure)
             .default_service(web::to(|| async {
                 Err::<actix_web::HttpResponse, _>(AppError::new(

@@ -6,14 +6,44 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, web};
+use actix_web::{Error, HttpMessage, web};
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
+use tracing::Span;
+use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 use crate::state::AppState;
+
+/// The request span: method, path (never the query, which carries WeChat's signatures) and
+/// request id, plus the status of a failed request. The default builder formats a dozen fields per
+/// request and matches the route once more for its name: about a tenth of the callback door's CPU.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let request_id = request.extensions().get::<RequestId>().copied();
+        tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.path(),
+            request_id = request_id.map(tracing::field::display),
+            status = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        let status = match outcome {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
+        if status.is_client_error() || status.is_server_error() {
+            span.record("status", status.as_u16());
+        }
+    }
+}
 
 /// Installs the global subscriber once; later calls (tests) are ignored.
 pub fn init_tracing(format: LogFormat) {

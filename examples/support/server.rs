@@ -11,10 +11,6 @@ use babyvax::clock::SystemClock;
 use babyvax::config::RawSettings;
 use babyvax::startup;
 use rand::Rng;
-
-// The allocator of `src/main.rs`, so that the in-process server is the one that ships.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 /// SQLite in a temporary directory, or a fresh schema on a PostgreSQL server.
