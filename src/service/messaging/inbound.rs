@@ -57,8 +57,6 @@ const SUMMARY_LIMIT: usize = 500;
 pub const MAX_BATCH: usize = 512;
 /// Rows per multi-row INSERT (8 bound values each, well under SQLite's variable limit).
 const INSERT_CHUNK: usize = 200;
-/// Rows of the one-statement SQLite path (8 bound values each; SQLite allows 32,766).
-const ONE_STATEMENT_ROWS: usize = MAX_BATCH;
 /// Deliveries waiting for the writer before `submit` itself waits (back-pressure).
 const QUEUE: usize = 4096;
 
@@ -288,10 +286,8 @@ async fn try_batch(
             .collect()
     };
 
-    let stored = if with_effects.is_empty()
-        && plain.len() <= ONE_STATEMENT_ROWS
-        && is_own_sqlite_connection(db)
-    {
+    // One INSERT for the whole batch: MAX_BATCH rows of 8 values stay under SQLite's 32,766.
+    let stored = if with_effects.is_empty() && is_own_sqlite_connection(db) {
         let inserted = claim_in_one_statement(db, plain_insert(db, batch, replies, &plain)).await?;
         mark_claimed(&inserted, &leader_of, &mut claimed)?;
         // Rows that were there before this batch are committed and no longer change.
