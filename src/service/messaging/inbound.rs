@@ -5,20 +5,26 @@
 //!
 //! The door hands every checked delivery to one [`InboundWriter`] per process and waits. The
 //! writer takes whatever deliveries are queued (up to [`MAX_BATCH`]; no waiting for more: the
-//! batch is what arrived while the previous one was committing) and runs [`commit_batch`]:
+//! batch is what arrived while the batches before it were committing) and runs [`commit_batch`].
+//! On PostgreSQL up to [`POSTGRES_BATCHES_IN_FLIGHT`] batches commit at once; a batch carrying an
+//! effect waits for those in flight and runs alone, so that effects apply in arrival order. On
+//! SQLite one batch at a time.
 //!
-//! 1. one read of `reply_rules_version` (the rules themselves only if it moved) and each
-//!    delivery's reply, chosen in memory;
-//! 2. one transaction: the plain messages' dedup rows in multi-row `INSERT ... ON CONFLICT
-//!    (dedup_key) DO NOTHING RETURNING dedup_key`; each delivery with an effect (follow,
-//!    unfollow, scan, TEMPLATESENDJOBFINISH) inserted one at a time with its effect; the stored
-//!    replies of the deliveries whose row already existed (redeliveries) read back;
+//! 1. each delivery's reply, chosen in memory from the rules held ([`RuleCache`]);
+//! 2. a batch with an effect (follow, unfollow, scan, TEMPLATESENDJOBFINISH) first reads
+//!    `reply_rules_version` (the rules themselves only if it moved), then runs one transaction:
+//!    the plain messages' dedup rows in multi-row `INSERT ... ON CONFLICT (dedup_key) DO NOTHING
+//!    RETURNING dedup_key`, each delivery with an effect inserted one at a time with its effect,
+//!    the stored replies of the deliveries whose row already existed (redeliveries) read back;
 //! 3. commit; only then is each waiting request woken with its outcome.
 //!
-//! On SQLite the writer has a connection of its own ([`own_connection`]), and a batch of plain
-//! messages (the common case) is `BEGIN IMMEDIATE; INSERT ...; COMMIT` sent as one statement
-//! list: two round trips to SQLite's worker thread per batch (the rules' version, then the
-//! batch) instead of four.
+//! A batch of plain messages (the common case) is one INSERT outside a transaction, which
+//! commits before it answers, and which checks the rules' version itself: it selects its rows
+//! from their VALUES only while `reply_rules_version` is still the version the replies were
+//! chosen under. One round trip per batch, and no statement journal on SQLite. An INSERT that
+//! wrote nothing reads the version: if it moved, the rules are read again and the batch runs
+//! again with replies chosen under them, so an edit committed before a batch's INSERT is what
+//! the batch answers with. On SQLite the writer has a connection of its own ([`own_connection`]).
 //!
 //! The contract of the single-delivery version holds: a reply leaves only after its dedup row
 //! (holding that reply) is committed; a redelivery finds the row and gets the first reply with
@@ -41,14 +47,14 @@ use sea_orm::SqlxSqliteConnector;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::sqlx::sqlite::SqlitePoolOptions;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, QueryTrait, Set, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, Set, Statement, TransactionTrait, Value,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::error::AppError;
 use crate::service::audience::followers::{self, FollowChange};
-use crate::service::messaging::reply_rules::{RuleCache, RuleSet, Trigger};
+use crate::service::messaging::reply_rules::{self, RuleCache, RuleSet, Trigger};
 use crate::telemetry::Metrics;
 use crate::wechat::message::{Event, Inbound, InboundKind};
 
@@ -59,6 +65,10 @@ pub const MAX_BATCH: usize = 512;
 const INSERT_CHUNK: usize = 200;
 /// Deliveries waiting for the writer before `submit` itself waits (back-pressure).
 const QUEUE: usize = 4096;
+/// Batches a PostgreSQL writer commits at once: while one waits for its commit's WAL flush, the
+/// next is already on its way (at c32 a single lane left the door waiting on the disk). SQLite has
+/// one writer connection, so one batch at a time there.
+const POSTGRES_BATCHES_IN_FLIGHT: usize = 4;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -145,70 +155,126 @@ fn own_connection(db: DatabaseConnection) -> DatabaseConnection {
 }
 
 async fn write(db: DatabaseConnection, metrics: Metrics, mut jobs: mpsc::Receiver<Job>) {
-    let mut rules = RuleCache::new();
+    let lanes = match db.get_database_backend() {
+        DatabaseBackend::Postgres => POSTGRES_BATCHES_IN_FLIGHT,
+        _ => 1,
+    };
+    let lanes_free = Arc::new(Semaphore::new(lanes));
+    let rules = Arc::new(RuleCache::new());
     let mut taken = Vec::with_capacity(MAX_BATCH);
-    while jobs.recv_many(&mut taken, MAX_BATCH).await > 0 {
+    loop {
+        // A lane first, then the batch: it takes all that queued while every lane was busy.
+        let Ok(mut lane) = lanes_free.clone().acquire_owned().await else {
+            break;
+        };
+        if jobs.recv_many(&mut taken, MAX_BATCH).await == 0 {
+            break;
+        }
         let (deliveries, waiting): (Vec<Delivery>, Vec<_>) =
             taken.drain(..).map(|job| (job.delivery, job.done)).unzip();
+        if lanes > 1 && deliveries.iter().any(|d| has_effect(&d.inbound)) {
+            // Effects apply in arrival order: such a batch waits for the batches in flight and
+            // runs alone.
+            let Ok(rest) = lanes_free
+                .clone()
+                .acquire_many_owned(lanes as u32 - 1)
+                .await
+            else {
+                break;
+            };
+            lane.merge(rest);
+        }
         metrics.inbound_batch(deliveries.len());
-        // The batch runs in a task of its own so that a panic fails its deliveries, not the writer.
         let db = db.clone();
-        let batch = tokio::spawn(async move {
-            let outcomes = commit_batch(&db, &mut rules, &deliveries).await;
-            (rules, outcomes)
-        });
-        match batch.await {
-            Ok((kept, outcomes)) => {
-                rules = kept;
-                for (done, outcome) in waiting.into_iter().zip(outcomes) {
-                    // The request may have stopped waiting (reply budget); its row stays.
-                    let _ = done.send(outcome);
+        let rules = rules.clone();
+        tokio::spawn(async move {
+            // The commit runs in a task of its own so that a panic fails its deliveries (their
+            // requests answer 500), not the writer.
+            let batch = tokio::spawn(async move { commit_batch(&db, &rules, &deliveries).await });
+            match batch.await {
+                Ok(outcomes) => {
+                    for (done, outcome) in waiting.into_iter().zip(outcomes) {
+                        // The request may have stopped waiting (reply budget); its row stays.
+                        let _ = done.send(outcome);
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "an inbound batch task failed; its deliveries answer 500");
                 }
             }
-            Err(e) => {
-                tracing::error!(error = %e, "an inbound batch task failed; its deliveries answer 500");
-                rules = RuleCache::new();
-            }
-        }
+            drop(lane);
+        });
     }
+    // The last batches finish before the writer is gone.
+    let _ = lanes_free.acquire_many(lanes as u32).await;
 }
+
+/// Attempts of a plain batch that finds the reply rules edited under it before it falls back
+/// to committing its deliveries one by one.
+const RULES_MOVED_RETRIES: usize = 3;
 
 /// Commits `batch` (see the module doc) and answers each delivery's outcome, in order.
 pub async fn commit_batch(
     db: &DatabaseConnection,
-    rules: &mut RuleCache,
+    rules: &RuleCache,
     batch: &[Delivery],
 ) -> Vec<Result<Outcome, AppError>> {
-    let rules = match rules.current(db).await {
-        Ok(rules) => rules,
-        Err(e) => {
-            let reason = e.to_string();
-            return batch
-                .iter()
-                .map(|_| {
-                    Err(AppError::Internal(anyhow::anyhow!(
-                        "reply rules unreadable: {reason}"
-                    )))
-                })
-                .collect();
+    // A batch of plain messages checks the rules' version inside its INSERT: no read before it
+    // while the rules held are current.
+    let plain_only = !batch.iter().any(|d| has_effect(&d.inbound));
+    let mut held = rules.held_now().filter(|_| plain_only);
+    for _ in 0..RULES_MOVED_RETRIES {
+        let (version, rule_set) = match held.take() {
+            Some(held) => held,
+            None => match rules.current(db).await {
+                Ok(current) => current,
+                Err(e) => return failed_all(batch, &e),
+            },
+        };
+        let replies: Vec<Option<String>> = batch.iter().map(|d| reply_for(&rule_set, d)).collect();
+        if batch.len() == 1 && !plain_only {
+            return vec![commit_one(db, &batch[0], replies[0].clone()).await];
         }
-    };
-    let replies: Vec<Option<String>> = batch.iter().map(|d| reply_for(&rules, d)).collect();
-    if batch.len() > 1 {
-        match try_batch(db, batch, &replies).await {
-            Ok(outcomes) => return outcomes.into_iter().map(Ok).collect(),
-            Err(e) => tracing::warn!(
-                error = %e,
-                size = batch.len(),
-                "inbound batch failed; committing its deliveries one by one"
-            ),
+        let checked = plain_only.then_some(version);
+        match try_batch(db, batch, &replies, checked).await {
+            Ok(Some(outcomes)) => return outcomes.into_iter().map(Ok).collect(),
+            // The rules were edited since they were read: nothing was written; read them again.
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(
+                    error = %e,
+                    size = batch.len(),
+                    "inbound batch failed; committing its deliveries one by one"
+                );
+                let mut outcomes = Vec::with_capacity(batch.len());
+                for (delivery, reply) in batch.iter().zip(replies) {
+                    outcomes.push(commit_one(db, delivery, reply).await);
+                }
+                return outcomes;
+            }
         }
     }
+    // Edited under every attempt: one by one, each with the rules as they are now.
+    let (_, rule_set) = match rules.current(db).await {
+        Ok(current) => current,
+        Err(e) => return failed_all(batch, &e),
+    };
     let mut outcomes = Vec::with_capacity(batch.len());
-    for (delivery, reply) in batch.iter().zip(replies) {
-        outcomes.push(commit_one(db, delivery, reply).await);
+    for delivery in batch {
+        outcomes.push(commit_one(db, delivery, reply_for(&rule_set, delivery)).await);
     }
     outcomes
+}
+
+fn failed_all(batch: &[Delivery], e: &AppError) -> Vec<Result<Outcome, AppError>> {
+    batch
+        .iter()
+        .map(|_| {
+            Err(AppError::Internal(anyhow::anyhow!(
+                "reply rules unreadable: {e}"
+            )))
+        })
+        .collect()
 }
 
 /// The reply a first delivery gets under `rules`.
@@ -258,11 +324,15 @@ fn has_effect(inbound: &Inbound) -> bool {
     )
 }
 
+/// Commits a batch whose replies are `replies`. With `rules_version`, the plain messages' INSERT
+/// writes only if the reply rules are still at that version, and `None` answers that they were
+/// edited (nothing written).
 async fn try_batch(
     db: &DatabaseConnection,
     batch: &[Delivery],
     replies: &[Option<String>],
-) -> Result<Vec<Outcome>, AppError> {
+    rules_version: Option<i64>,
+) -> Result<Option<Vec<Outcome>>, AppError> {
     let keys: Vec<String> = batch.iter().map(|d| d.inbound.dedup_key()).collect();
     // The first copy of each key leads; later copies in the same batch are its redeliveries.
     let mut leader_of: HashMap<&str, usize> = HashMap::with_capacity(batch.len());
@@ -286,17 +356,31 @@ async fn try_batch(
             .collect()
     };
 
-    // One INSERT for the whole batch: MAX_BATCH rows of 8 values stay under SQLite's 32,766.
-    let stored = if with_effects.is_empty() && is_own_sqlite_connection(db) {
-        let inserted = claim_in_one_statement(db, plain_insert(db, batch, replies, &plain)).await?;
+    // One INSERT for the whole batch: MAX_BATCH rows of 8 values stay under SQLite's 32,766
+    // bound values.
+    let stored = if with_effects.is_empty() {
+        // A single statement outside a transaction commits before it answers, on either
+        // database: one round trip, and no BEGIN, COMMIT or (SQLite) statement journal.
+        let inserted = db
+            .query_all(plain_insert(db, batch, replies, &plain, rules_version))
+            .await?;
+        if let Some(expected) = rules_version
+            && inserted.is_empty()
+            && reply_rules::version(db).await? != expected
+        {
+            // Nothing inserted: every row was there already, or the rules moved (the INSERT
+            // then wrote nothing). Either way nothing changed, so it can run again.
+            return Ok(None);
+        }
         mark_claimed(&inserted, &leader_of, &mut claimed)?;
-        // Rows that were there before this batch are committed and no longer change.
+        // Rows that were there before this batch are committed and no longer change (an insert
+        // that met another's uncommitted row waited for its commit).
         stored_replies(db, &existing(&claimed)).await?
     } else {
         let txn = db.begin().await?;
         for chunk in plain.chunks(INSERT_CHUNK) {
             let inserted = txn
-                .query_all(plain_insert(&txn, batch, replies, chunk))
+                .query_all(plain_insert(&txn, batch, replies, chunk, None))
                 .await?;
             mark_claimed(&inserted, &leader_of, &mut claimed)?;
         }
@@ -308,48 +392,92 @@ async fn try_batch(
         stored
     };
 
-    Ok((0..batch.len())
-        .map(|i| {
-            let first = leader[i];
-            let reply_xml = if claimed[first] {
-                replies[first].clone()
-            } else {
-                stored.get(&keys[first]).cloned().flatten()
-            };
-            Outcome {
-                reply_xml,
-                duplicate: first != i || !claimed[first],
-            }
-        })
-        .collect())
+    Ok(Some(
+        (0..batch.len())
+            .map(|i| {
+                let first = leader[i];
+                let reply_xml = if claimed[first] {
+                    replies[first].clone()
+                } else {
+                    stored.get(&keys[first]).cloned().flatten()
+                };
+                Outcome {
+                    reply_xml,
+                    duplicate: first != i || !claimed[first],
+                }
+            })
+            .collect(),
+    ))
 }
 
-/// Whether `db` is a SQLite pool of one connection (the writer's own): the one-statement path
-/// needs its rollback to land on the connection that began the transaction.
-fn is_own_sqlite_connection(db: &DatabaseConnection) -> bool {
-    matches!(db, DatabaseConnection::SqlxSqlitePoolConnection(_))
-        && db
-            .get_sqlite_connection_pool()
-            .options()
-            .get_max_connections()
-            == 1
-}
+/// Columns of a plain delivery's row, in the order [`plain_insert`] binds them.
+const PLAIN_COLUMNS: &str =
+    "dedup_key, openid, msg_type, event, create_time, summary, reply_xml, received_at";
+const PLAIN_COLUMN_COUNT: usize = 8;
 
 /// The multi-row `INSERT ... ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key` of the
-/// deliveries `rows` (indexes into `batch`).
+/// deliveries `rows` (indexes into `batch`). With `rules_version`, the rows are selected from
+/// their VALUES only while the reply rules are at that version, so that the check costs no round
+/// trip of its own. Written out by hand: this is the door's hottest statement, and building it
+/// through the query builder cost more than the database's own work on it.
 fn plain_insert<C: ConnectionTrait>(
     db: &C,
     batch: &[Delivery],
     replies: &[Option<String>],
     rows: &[usize],
+    rules_version: Option<i64>,
 ) -> Statement {
-    let mut insert = inbound_messages::Entity::insert_many(
-        rows.iter().map(|&i| row(&batch[i], replies[i].clone())),
-    )
-    .on_conflict(on_dedup_key())
-    .into_query();
-    insert.returning_col(inbound_messages::Column::DedupKey);
-    db.get_database_backend().build(&insert)
+    let backend = db.get_database_backend();
+    let mut values = Vec::with_capacity(rows.len() * PLAIN_COLUMN_COUNT + 1);
+    let mut sql = String::with_capacity(160 + rows.len() * 60);
+    sql.push_str("INSERT INTO inbound_messages (");
+    sql.push_str(PLAIN_COLUMNS);
+    sql.push_str(") ");
+    if rules_version.is_some() {
+        sql.push_str("SELECT * FROM (");
+    }
+    sql.push_str("VALUES ");
+    for (n, &i) in rows.iter().enumerate() {
+        let delivery = &batch[i];
+        let inbound = &delivery.inbound;
+        sql.push_str(if n == 0 { "(" } else { ", (" });
+        for column in 0..PLAIN_COLUMN_COUNT {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            push_placeholder(&mut sql, backend, values.len() + column + 1);
+        }
+        sql.push(')');
+        values.extend([
+            Value::from(inbound.dedup_key()),
+            Value::from(inbound.from_user.clone()),
+            Value::from(inbound.msg_type()),
+            Value::from(inbound.event_name().map(str::to_owned)),
+            Value::from(inbound.create_time),
+            Value::from(summary(inbound)),
+            Value::from(replies[i].clone()),
+            Value::from(delivery.now),
+        ]);
+    }
+    if let Some(version) = rules_version {
+        sql.push_str(") AS delivery WHERE ");
+        sql.push_str(reply_rules::VERSION_SQL);
+        sql.push_str(" = ");
+        push_placeholder(&mut sql, backend, values.len() + 1);
+        values.push(Value::from(version));
+    }
+    sql.push_str(" ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key");
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+fn push_placeholder(sql: &mut String, backend: DatabaseBackend, number: usize) {
+    use std::fmt::Write as _;
+    match backend {
+        DatabaseBackend::Postgres => {
+            let _ = write!(sql, "${number}");
+        }
+        _ => sql.push('?'),
+    }
 }
 
 fn mark_claimed(
@@ -364,29 +492,6 @@ fn mark_claimed(
         }
     }
     Ok(())
-}
-
-/// SQLite: the transaction, the insert and the commit as one statement list, so that a batch
-/// costs one round trip to the connection's worker thread instead of three (each a thread
-/// wake-up on a busy machine). `IMMEDIATE` takes the write lock at once. On any error the
-/// transaction is rolled back on the writer's own connection (see [`own_connection`]) before the
-/// caller retries the deliveries one by one.
-async fn claim_in_one_statement(
-    db: &DatabaseConnection,
-    insert: Statement,
-) -> Result<Vec<QueryResult>, AppError> {
-    let statement = Statement {
-        sql: format!("BEGIN IMMEDIATE; {}; COMMIT", insert.sql),
-        ..insert
-    };
-    match db.query_all(statement).await {
-        Ok(rows) => Ok(rows),
-        Err(e) => {
-            // Fails harmlessly when the error came before BEGIN or after the commit.
-            let _ = db.execute_unprepared("ROLLBACK").await;
-            Err(e.into())
-        }
-    }
 }
 
 /// The stored replies of rows that already existed.

@@ -7,7 +7,7 @@
 //! therefore seen by every instance from its next batch on, and no delivery reads the rules
 //! themselves unless they changed.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use entity::{reply_rules, reply_rules_version};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -121,10 +121,11 @@ impl RuleSet {
     }
 }
 
-/// The rules of one process, reloaded when `reply_rules_version` moves.
+/// The rules of one process, reloaded when `reply_rules_version` moves. Shared by the batches the
+/// writer has in flight at once.
 #[derive(Debug, Default)]
 pub struct RuleCache {
-    held: Option<(i64, Arc<RuleSet>)>,
+    held: Mutex<Option<(i64, Arc<RuleSet>)>>,
 }
 
 impl RuleCache {
@@ -132,21 +133,48 @@ impl RuleCache {
         Self::default()
     }
 
-    /// The current rules: one small read of the version row, and a reload only if it moved.
-    pub async fn current<C: ConnectionTrait>(&mut self, db: &C) -> Result<Arc<RuleSet>, AppError> {
+    /// The rules held and their version, without asking the database (none before the first
+    /// [`RuleCache::current`]). For a statement that checks the version itself ([`VERSION_SQL`]).
+    pub fn held_now(&self) -> Option<(i64, Arc<RuleSet>)> {
+        self.held().clone()
+    }
+
+    /// The current rules and their version: one small read of the version row, and a reload
+    /// only if it moved.
+    pub async fn current<C: ConnectionTrait>(
+        &self,
+        db: &C,
+    ) -> Result<(i64, Arc<RuleSet>), AppError> {
         let version = version(db).await?;
-        if let Some((held, rules)) = &self.held
-            && *held == version
-        {
-            return Ok(rules.clone());
+        let cached = self
+            .held()
+            .as_ref()
+            .filter(|(held, _)| *held == version)
+            .map(|(_, rules)| rules.clone());
+        if let Some(rules) = cached {
+            return Ok((version, rules));
         }
         let rules = Arc::new(RuleSet::load(db).await?);
-        self.held = Some((version, rules.clone()));
-        Ok(rules)
+        let mut held = self.held();
+        // A batch that read an older version than another's must not put its rules back.
+        if held.as_ref().is_none_or(|(newest, _)| *newest <= version) {
+            *held = Some((version, rules.clone()));
+        }
+        Ok((version, rules))
+    }
+
+    fn held(&self) -> MutexGuard<'_, Option<(i64, Arc<RuleSet>)>> {
+        // The guarded value is replaced whole, never left half-written by a panic.
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-async fn version<C: ConnectionTrait>(db: &C) -> Result<i64, AppError> {
+/// The rules' current version as an SQL expression (0 before the first edit), for a statement
+/// that checks in passing that the rules it was prepared with are still current.
+pub const VERSION_SQL: &str = "COALESCE((SELECT version FROM reply_rules_version WHERE id = 1), 0)";
+
+/// The rules' current version.
+pub async fn version<C: ConnectionTrait>(db: &C) -> Result<i64, AppError> {
     Ok(reply_rules_version::Entity::find_by_id(1)
         .one(db)
         .await?

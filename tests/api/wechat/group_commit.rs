@@ -64,7 +64,7 @@ async fn a_crash_between_the_batch_commit_and_the_replies_loses_no_message() {
         })
         .collect();
     // The writer's own commit; the process then "dies": none of these replies leaves.
-    let outcomes = inbound::commit_batch(&app.db, &mut RuleCache::new(), &batch).await;
+    let outcomes = inbound::commit_batch(&app.db, &RuleCache::new(), &batch).await;
     let replies: Vec<Option<String>> = outcomes
         .into_iter()
         .map(|o| o.expect("batch committed").reply_xml)
@@ -213,6 +213,22 @@ async fn reply_rules_edited_through_one_instance_are_seen_by_another() {
         content(body).contains("帮助"),
         "the default rule answers again"
     );
+
+    // A redelivery that meets an edit still gets the first delivery's reply.
+    let reply = serde_json::json!({"type": "text", "content": "edited again"}).to_string();
+    reply_rules::Entity::update_many()
+        .col_expr(reply_rules::Column::Reply, Expr::value(reply))
+        .filter(reply_rules::Column::Pattern.eq("help"))
+        .exec(&first.db)
+        .await
+        .unwrap();
+    let again = second
+        .post_plain(&text_xml("edit", 2, "help"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(content(again), "edited help");
     first.finish().await;
 }
 
@@ -319,7 +335,7 @@ async fn a_delivery_the_database_refuses_fails_alone_and_leaves_the_writer_usabl
         inbound: message::parse(&text_xml("batch-c", 4, "hello")).unwrap(),
         now: app.clock.now(),
     };
-    let written = inbound::commit_batch(&app.db, &mut RuleCache::new(), &[other]).await;
+    let written = inbound::commit_batch(&app.db, &RuleCache::new(), &[other]).await;
     assert!(written[0].as_ref().unwrap().reply_xml.is_some());
     let next = writer
         .enqueue(
@@ -334,5 +350,61 @@ async fn a_delivery_the_database_refuses_fails_alone_and_leaves_the_writer_usabl
     let retried = app.post_plain(&xmls[1]).await;
     assert_eq!(retried.status(), 500);
     assert_eq!(inbound_count(&app).await, 4);
+    app.finish().await;
+}
+
+fn unfollow_xml(from: &str, create_time: i64) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{from}]]></FromUserName><CreateTime>{create_time}</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[unsubscribe]]></Event><EventKey><![CDATA[]]></EventKey></xml>"
+    )
+}
+
+/// On PostgreSQL the writer commits several batches at once. A batch carrying an effect still
+/// waits for those in flight: a follow whose commit is slow and the unfollow queued after it
+/// apply in that order, and the parent ends up not following.
+#[actix_web::test]
+async fn effects_apply_in_arrival_order_while_other_batches_commit() {
+    let app = TestApp::spawn().await;
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        for statement in [
+            "CREATE FUNCTION slow_follow() RETURNS trigger AS $$ BEGIN \
+             IF NEW.event = 'subscribe' THEN PERFORM pg_sleep(0.3); END IF; \
+             RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER slow_follow BEFORE INSERT ON inbound_messages \
+             FOR EACH ROW EXECUTE FUNCTION slow_follow()",
+        ] {
+            app.db.execute_unprepared(statement).await.unwrap();
+        }
+    }
+    let writer = InboundWriter::spawn(app.db.clone(), Metrics::new().unwrap()).unwrap();
+    let now = app.clock.now();
+    let enqueue = |xml: String| {
+        let writer = writer.clone();
+        async move {
+            writer
+                .enqueue(message::parse(&xml).unwrap(), now)
+                .await
+                .unwrap()
+        }
+    };
+    let follow = enqueue(follow_xml("parent", "c1")).await;
+    // The writer takes the follow as a batch of its own before the rest arrives.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let chat = enqueue(text_xml("other", 77, "hello")).await;
+    let unfollow = enqueue(unfollow_xml("parent", SAMPLE_TIMESTAMP + 5)).await;
+    for queued in [follow, chat, unfollow] {
+        queued.outcome().await.unwrap();
+    }
+    let (follower, history) = followers::history(&app.db, "parent")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !follower.subscribed,
+        "the unfollow applied before the follow"
+    );
+    let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["subscribe", "unsubscribe"]);
+    assert_eq!(inbound_count(&app).await, 3);
     app.finish().await;
 }
