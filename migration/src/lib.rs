@@ -16,6 +16,7 @@ mod m20261130_000070_shop;
 mod m20261130_000080_events;
 mod m20261130_000090_hot_paths;
 mod m20261130_000100_shop_listing_index;
+mod m20261130_000110_outbox_claim_index;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000080_events::Migration),
             Box::new(m20261130_000090_hot_paths::Migration),
             Box::new(m20261130_000100_shop_listing_index::Migration),
+            Box::new(m20261130_000110_outbox_claim_index::Migration),
         ]
     }
 }

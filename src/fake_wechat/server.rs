@@ -92,7 +92,7 @@ async fn dispatch(req: HttpRequest, body: web::Bytes, state: web::Data<FakeState
         Value::Null
     };
     let now = state.now();
-    answer(state.with(|s| route(s, &state.config, &path, &query, &json, now)))
+    answer(state.with(|s| route(s, &state.config, &path, &query, json, now)))
 }
 
 fn route(
@@ -100,12 +100,12 @@ fn route(
     cfg: &FakeConfig,
     path: &str,
     query: &HashMap<String, String>,
-    json: &Value,
+    json: Value,
     now: DateTime<Utc>,
 ) -> Reply {
     match path {
         "/cgi-bin/token" => s.basic_token(query, now, cfg.token_ttl),
-        "/cgi-bin/stable_token" => s.stable_token(json, now, cfg.token_ttl, cfg.stable_handover),
+        "/cgi-bin/stable_token" => s.stable_token(&json, now, cfg.token_ttl, cfg.stable_handover),
         "/sns/jscode2session" => s.code2session(query),
         _ => {
             let appid = s.authorise(query, now)?;
@@ -113,16 +113,16 @@ fn route(
                 "/cgi-bin/message/template/send" => s.template_send(path, appid, json),
                 "/cgi-bin/message/subscribe/send" => s.subscribe_send(path, appid, json),
                 "/cgi-bin/message/custom/send" => s.custom_send(path, appid, json),
-                "/cgi-bin/menu/create" => s.menu_create(json),
+                "/cgi-bin/menu/create" => s.menu_create(&json),
                 "/cgi-bin/menu/get" => s.menu_get(),
                 "/cgi-bin/get_current_selfmenu_info" => s.current_menu(),
                 "/cgi-bin/menu/delete" => {
                     s.menu = None;
                     Ok(json!({"errcode": 0, "errmsg": "ok"}))
                 }
-                "/cgi-bin/qrcode/create" => s.qrcode_create(json),
+                "/cgi-bin/qrcode/create" => s.qrcode_create(&json),
                 "/cgi-bin/user/info" => s.user_info(query),
-                "/wxa/business/getuserphonenumber" => s.phone_number(&appid, json, now),
+                "/wxa/business/getuserphonenumber" => s.phone_number(&appid, &json, now),
                 _ => Err((48001, "api unauthorized".to_owned())),
             }
         }

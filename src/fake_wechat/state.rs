@@ -161,7 +161,12 @@ impl Inner {
 
     /// Counts the call and pops the fault it should suffer, if any.
     pub fn arrive(&mut self, path: &str) -> Option<Fault> {
-        *self.calls.entry(path.to_owned()).or_default() += 1;
+        match self.calls.get_mut(path) {
+            Some(n) => *n += 1,
+            None => {
+                self.calls.insert(path.to_owned(), 1);
+            }
+        }
         let queue = self.faults.get_mut(path)?;
         let (fault, left) = queue.front_mut()?;
         let fault = fault.clone();
@@ -347,20 +352,21 @@ impl Inner {
         Ok(())
     }
 
-    fn record(&mut self, path: &str, appid: String, body: &Value) -> i64 {
+    /// Keeps the message as it came (the request's own JSON, not a copy).
+    fn record(&mut self, path: &str, appid: String, body: Value) -> i64 {
         let msgid = self.next_msgid();
         self.sent.push(SentMessage {
             path: path.to_owned(),
             appid,
-            body: body.clone(),
+            body,
             msgid,
         });
         msgid
     }
 
-    pub fn template_send(&mut self, path: &str, appid: String, body: &Value) -> Reply {
-        let openid = self.check_recipient(body)?;
-        self.check_template(body)?;
+    pub fn template_send(&mut self, path: &str, appid: String, body: Value) -> Reply {
+        let openid = self.check_recipient(&body)?;
+        self.check_template(&body)?;
         if self.unfollowed.contains(&openid) {
             return err(43004, errmsg_for(43004));
         }
@@ -378,9 +384,9 @@ impl Inner {
         Ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}))
     }
 
-    pub fn subscribe_send(&mut self, path: &str, appid: String, body: &Value) -> Reply {
-        let openid = self.check_recipient(body)?;
-        self.check_template(body)?;
+    pub fn subscribe_send(&mut self, path: &str, appid: String, body: Value) -> Reply {
+        let openid = self.check_recipient(&body)?;
+        self.check_template(&body)?;
         let state = &body["miniprogram_state"];
         if !(state.is_null() || ["developer", "trial", "formal"].iter().any(|s| state == s)) {
             return err(47003, "argument invalid! miniprogram_state invalid");
@@ -392,8 +398,8 @@ impl Inner {
         Ok(json!({"errcode": 0, "errmsg": "ok", "msgid": msgid}))
     }
 
-    pub fn custom_send(&mut self, path: &str, appid: String, body: &Value) -> Reply {
-        let openid = self.check_recipient(body)?;
+    pub fn custom_send(&mut self, path: &str, appid: String, body: Value) -> Reply {
+        let openid = self.check_recipient(&body)?;
         if body["msgtype"] == "text" && body["text"]["content"].as_str().is_none_or(str::is_empty) {
             return err(44003, "empty news data");
         }

@@ -4,7 +4,7 @@
 //! prints.
 //!
 //! Claiming: one statement marks up to `limit` due, unclaimed (or lease-expired) pending rows
-//! with this claim's token and lease end, and returns their ids. On PostgreSQL the inner select
+//! with this claim's token and lease end, and returns them. On PostgreSQL the inner select
 //! is `FOR UPDATE SKIP LOCKED`, so concurrent senders take disjoint rows without waiting; on
 //! SQLite the single UPDATE runs under the database's write lock, which makes it atomic.
 
@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::push_outbox;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::{Alias, CommonTableExpression, Expr, OnConflict, WithClause};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QueryTrait, Set, Statement, Value,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QueryTrait, Set, Statement,
+    TransactionTrait, Value,
 };
 use serde::Serialize;
 
@@ -184,17 +185,22 @@ pub async fn enqueue<C: ConnectionTrait>(
     Ok(added)
 }
 
-const CLAIM_SQL_POSTGRES: &str = "UPDATE push_outbox SET claimed_until = $1, claimed_by = $2 \
-     WHERE id IN (SELECT id FROM push_outbox WHERE status = $5 AND not_before <= $3 \
-     AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY not_before, id LIMIT $4 \
-     FOR UPDATE SKIP LOCKED) RETURNING id";
+// The claimed rows come back whole (RETURNING), in no particular order. The select is a CTE:
+// as an `IN (...)` semi-join PostgreSQL plans it for every due row (a sort of all of them)
+// instead of reading the first `limit` in index order.
+const CLAIM_SQL_POSTGRES: &str = "WITH due AS (SELECT id FROM push_outbox WHERE status = $5 \
+     AND not_before <= $3 AND (claimed_until IS NULL OR claimed_until < $3) \
+     ORDER BY not_before, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+     UPDATE push_outbox SET claimed_until = $1, claimed_by = $2 FROM due \
+     WHERE push_outbox.id = due.id RETURNING push_outbox.*";
 
 const CLAIM_SQL_SQLITE: &str = "UPDATE push_outbox SET claimed_until = ?, claimed_by = ? \
      WHERE id IN (SELECT id FROM push_outbox WHERE status = ? AND not_before <= ? \
      AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY not_before, id LIMIT ?) \
-     RETURNING id";
+     RETURNING *";
 
-/// Claims up to `limit` rows due at `now` for `token` until `lease_until`; answers them.
+/// Claims up to `limit` rows due at `now` for `token` until `lease_until`; answers them in
+/// the order they came due.
 pub async fn claim(
     db: &DatabaseConnection,
     token: &str,
@@ -230,22 +236,27 @@ pub async fn claim(
             ],
         ),
     };
-    let ids: Vec<i64> = db
-        .query_all(stmt)
-        .await?
-        .iter()
-        .filter_map(|row| row.try_get::<i64>("", "id").ok())
-        .collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(push_outbox::Entity::find()
-        .filter(push_outbox::Column::Id.is_in(ids))
+    let mut rows = push_outbox::Model::find_by_statement(stmt).all(db).await?;
+    rows.sort_unstable_by_key(|r| (r.not_before, r.id));
+    Ok(rows)
+}
+
+/// The statement [`renew`] runs: the lease on row `id` extended, guarded, answering the row.
+fn renew_query(
+    id: i64,
+    token: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> sea_orm::sea_query::UpdateStatement {
+    let mut update = push_outbox::Entity::update_many()
+        .col_expr(push_outbox::Column::ClaimedUntil, Expr::value(lease_until))
+        .filter(push_outbox::Column::Id.eq(id))
         .filter(push_outbox::Column::ClaimedBy.eq(token))
-        .order_by_asc(push_outbox::Column::NotBefore)
-        .order_by_asc(push_outbox::Column::Id)
-        .all(db)
-        .await?)
+        .filter(push_outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
+        .filter(push_outbox::Column::ClaimedUntil.gt(now))
+        .into_query();
+    update.returning_all();
+    update
 }
 
 /// Renews the lease on one claimed row just before it is sent, and answers the row as it is
@@ -260,22 +271,50 @@ pub async fn renew<C: ConnectionTrait>(
     lease_until: DateTime<Utc>,
 ) -> Result<Option<push_outbox::Model>, AppError> {
     // sea-orm's own RETURNING path is off for SQLite (a build feature); both databases have it.
-    let mut update = push_outbox::Entity::update_many()
-        .col_expr(push_outbox::Column::ClaimedUntil, Expr::value(lease_until))
-        .filter(push_outbox::Column::Id.eq(id))
-        .filter(push_outbox::Column::ClaimedBy.eq(token))
-        .filter(push_outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
-        .filter(push_outbox::Column::ClaimedUntil.gt(now))
-        .into_query();
-    update.returning_all();
-    let statement = db.get_database_backend().build(&update);
+    let statement = db
+        .get_database_backend()
+        .build(&renew_query(id, token, now, lease_until));
     Ok(push_outbox::Model::find_by_statement(statement)
         .one(db)
         .await?)
 }
 
+/// [`record`]s `previous` (when given) and [`renew`]s row `id`, atomically: the previous
+/// row's outcome is durable before the renewed row can be sent. On PostgreSQL one autocommit
+/// statement (the record a data-modifying CTE of the renewal); on SQLite, which has no such
+/// CTEs, one transaction of two statements.
+pub async fn record_and_renew(
+    db: &DatabaseConnection,
+    previous: Option<(i64, &Outcome)>,
+    id: i64,
+    token: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<push_outbox::Model>, AppError> {
+    let previous = previous.and_then(|(prev, outcome)| record_query(&[prev], token, outcome, now));
+    let Some(previous) = previous else {
+        return renew(db, id, token, now, lease_until).await;
+    };
+    let backend = db.get_database_backend();
+    if backend == DatabaseBackend::Postgres {
+        // PostgreSQL runs a data-modifying CTE to completion whether or not it is read.
+        let mut cte = CommonTableExpression::new();
+        cte.table_name(Alias::new("previous")).query(previous);
+        let query =
+            renew_query(id, token, now, lease_until).with(WithClause::new().cte(cte).to_owned());
+        return Ok(push_outbox::Model::find_by_statement(backend.build(&query))
+            .one(db)
+            .await?);
+    }
+    let txn = db.begin().await?;
+    txn.execute(backend.build(&previous)).await?;
+    let renewed = renew(&txn, id, token, now, lease_until).await?;
+    txn.commit().await?;
+    Ok(renewed)
+}
+
 /// What became of one send attempt.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Sent {
         channel: &'static str,
@@ -299,23 +338,25 @@ pub enum Outcome {
     Lost,
 }
 
-/// Records `outcome` on a row claimed with `token` (guarded by the token).
-pub async fn record<C: ConnectionTrait>(
-    db: &C,
-    row: &push_outbox::Model,
+/// The UPDATE that writes `outcome` on the rows `ids` claimed with `token`; None for
+/// [`Outcome::Lost`] (nothing to write). Guarded by the token, and, except for a send (which
+/// did happen), by the row still being pending: a row cancelled meanwhile stays cancelled.
+fn record_query(
+    ids: &[i64],
     token: &str,
     outcome: &Outcome,
     now: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Option<sea_orm::sea_query::UpdateStatement> {
     let mut update = push_outbox::Entity::update_many()
         .col_expr(push_outbox::Column::UpdatedAt, Expr::value(now))
         .col_expr(
             push_outbox::Column::ClaimedUntil,
             Expr::value(Option::<DateTime<Utc>>::None),
         );
-    let attempts = row.attempts.saturating_add(1);
+    // Each row's own count plus one: one statement serves a batch.
+    let attempted = || Expr::col(push_outbox::Column::Attempts).add(1);
     update = match outcome {
-        Outcome::Lost => return Ok(()),
+        Outcome::Lost => return None,
         Outcome::Sent {
             channel,
             template_id,
@@ -333,23 +374,22 @@ pub async fn record<C: ConnectionTrait>(
             )
             .col_expr(push_outbox::Column::Openid, Expr::value(openid.clone()))
             .col_expr(push_outbox::Column::WechatMsgid, Expr::value(*msgid))
-            .col_expr(push_outbox::Column::Attempts, Expr::value(attempts))
+            .col_expr(push_outbox::Column::Attempts, attempted())
             .col_expr(push_outbox::Column::SentAt, Expr::value(now)),
         Outcome::Retry {
             at,
             error,
             count_attempt,
-        } => update
-            .col_expr(push_outbox::Column::NotBefore, Expr::value(*at))
-            .col_expr(push_outbox::Column::LastError, Expr::value(error.clone()))
-            .col_expr(
-                push_outbox::Column::Attempts,
-                Expr::value(if *count_attempt {
-                    attempts
-                } else {
-                    row.attempts
-                }),
-            ),
+        } => {
+            let update = update
+                .col_expr(push_outbox::Column::NotBefore, Expr::value(*at))
+                .col_expr(push_outbox::Column::LastError, Expr::value(error.clone()));
+            if *count_attempt {
+                update.col_expr(push_outbox::Column::Attempts, attempted())
+            } else {
+                update
+            }
+        }
         Outcome::Failed { code, reason } => update
             .col_expr(
                 push_outbox::Column::Status,
@@ -357,7 +397,7 @@ pub async fn record<C: ConnectionTrait>(
             )
             .col_expr(push_outbox::Column::ErrorCode, Expr::value(*code))
             .col_expr(push_outbox::Column::LastError, Expr::value(reason.clone()))
-            .col_expr(push_outbox::Column::Attempts, Expr::value(attempts)),
+            .col_expr(push_outbox::Column::Attempts, attempted()),
         Outcome::Undeliverable(reason) => update
             .col_expr(
                 push_outbox::Column::Status,
@@ -372,12 +412,53 @@ pub async fn record<C: ConnectionTrait>(
             )
             .col_expr(push_outbox::Column::LastError, Expr::value(reason.clone())),
     };
-    update
-        .filter(push_outbox::Column::Id.eq(row.id))
-        .filter(push_outbox::Column::ClaimedBy.eq(token))
-        .exec(db)
-        .await?;
+    update = update
+        .filter(push_outbox::Column::Id.is_in(ids.iter().copied()))
+        .filter(push_outbox::Column::ClaimedBy.eq(token));
+    if !matches!(outcome, Outcome::Sent { .. }) {
+        update = update.filter(push_outbox::Column::Status.eq(OutboxStatus::Pending.as_str()));
+    }
+    Some(update.into_query())
+}
+
+/// Records `outcome` on a row claimed with `token` (guarded as [`record_many`] is).
+pub async fn record<C: ConnectionTrait>(
+    db: &C,
+    row: &push_outbox::Model,
+    token: &str,
+    outcome: &Outcome,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if let Some(update) = record_query(&[row.id], token, outcome, now) {
+        db.execute(db.get_database_backend().build(&update)).await?;
+    }
     Ok(())
+}
+
+/// Records one `outcome` on all the rows `ids` claimed with `token`, in one statement; a row
+/// re-claimed by another token, or no longer pending (cancelled meanwhile), is left as it is
+/// (except by a send, which happened). Answers the ids written.
+pub async fn record_many<C: ConnectionTrait>(
+    db: &C,
+    ids: &[i64],
+    token: &str,
+    outcome: &Outcome,
+    now: DateTime<Utc>,
+) -> Result<Vec<i64>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(mut update) = record_query(ids, token, outcome, now) else {
+        return Ok(Vec::new());
+    };
+    update.returning_col(push_outbox::Column::Id);
+    let rows = db
+        .query_all(db.get_database_backend().build(&update))
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| row.try_get::<i64>("", "id").ok())
+        .collect())
 }
 
 /// Records on a claimed row that a subscribe allowance was spent for it (so a retry does not

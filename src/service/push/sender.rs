@@ -6,9 +6,18 @@
 //! and the lease is renewed (guarded) just before the send; the outcome is written right after.
 //! A crash between WeChat's answer and that write leaves the row to be sent again after the
 //! lease ends: at most one such row per sender process, since a sender sends one row at a time.
-//! One commit per row: a row's outcome is written in the transaction that renews the next row's
-//! lease (before that row is sent), and the batch's last outcomes in one at its end; outcomes
-//! that sent nothing (undeliverable, suppressed, held for quiet hours) ride the same commits.
+//!
+//! Commits: the claim returns the rows; the recipients are read once for the batch. Rows whose
+//! outcome needs no send and spends no allowance (undeliverable, suppressed by preferences,
+//! held for quiet hours, channel paused) are decided from that read and written first, one
+//! statement per distinct outcome, guarded by the claim token and by the row still being
+//! pending (a row cancelled or claimed again meanwhile is left alone). The other rows go one at
+//! a time: one statement records the previous row's outcome and renews this row's lease
+//! (guarded: still ours, still pending), so the previous outcome is durable before this row can
+//! be sent ([`outbox::record_and_renew`]: one autocommit statement with a data-modifying CTE on
+//! PostgreSQL, a two-statement transaction on SQLite); the batch's last outcome is written at
+//! its end. The renewed row is decided again as it is now (a reminder narrowed since the claim)
+//! before an allowance is spent or anything is sent.
 //! Template messages carry the dedup key as `client_msg_id`, so WeChat itself drops the second
 //! copy when it comes within its 10-minute window.
 
@@ -74,6 +83,28 @@ struct Recipients {
     allowances: HashSet<(i32, String)>,
 }
 
+/// What [`Sender::decide`] made of a row.
+enum Route {
+    /// Nothing to send (undeliverable, suppressed, held for quiet hours, channel paused ...).
+    Settled(Outcome),
+    Send(Channel),
+    /// Spend one of the member's subscribe allowances for the template, then send.
+    Spend {
+        member_id: i32,
+        template_id: String,
+    },
+}
+
+struct Decision<'a> {
+    route: Route,
+    /// Our template fields from the payload.
+    fields: BTreeMap<String, String>,
+    member: Option<&'a members::Model>,
+    follower: Option<&'a followers::Model>,
+    /// The template to send with.
+    spec: Option<&'a TemplateSpec>,
+}
+
 pub struct Sender {
     db: DatabaseConnection,
     settings: Arc<Settings>,
@@ -110,19 +141,6 @@ impl Pacer {
         }
         self.next += self.period;
     }
-}
-
-/// Writes the outcomes in `unrecorded` (emptying it) on `db`, a transaction.
-async fn record_all<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    unrecorded: &mut Vec<(push_outbox::Model, Outcome)>,
-    token: &str,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    for (row, outcome) in unrecorded.drain(..) {
-        outbox::record(db, &row, token, &outcome, now).await?;
-    }
-    Ok(())
 }
 
 impl Sender {
@@ -180,19 +198,42 @@ impl Sender {
         let claimed = rows.len() as u64;
         report.claimed += claimed;
         let recipients = self.recipients(&rows).await?;
-        // Outcomes not yet written: at most one of them a send (each renewal writes them).
-        let mut unrecorded: Vec<(push_outbox::Model, Outcome)> = Vec::new();
+        // What needs no send (and spends no allowance) is decided for the whole batch from
+        // what was read at the claim, and written first: one statement per distinct outcome.
+        let now = self.clock.now();
+        let mut settled: Vec<(Outcome, Vec<i64>)> = Vec::new();
+        let mut to_send = Vec::new();
         for row in rows {
+            match self.decide(&row, &recipients, now).route {
+                Route::Settled(outcome) => match settled.iter_mut().find(|(o, _)| *o == outcome) {
+                    Some((_, ids)) => ids.push(row.id),
+                    None => settled.push((outcome, vec![row.id])),
+                },
+                Route::Send(_) | Route::Spend { .. } => to_send.push(row),
+            }
+        }
+        for (outcome, ids) in &settled {
+            let written = outbox::record_many(&self.db, ids, &token, outcome, now).await?;
+            // A row cancelled or re-claimed since the claim is not ours to record.
+            for _ in 0..written.len() {
+                report.add(outcome);
+            }
+            for _ in written.len()..ids.len() {
+                report.add(&Outcome::Lost);
+            }
+        }
+        // The rest one at a time: each row's outcome is written by the statement that renews
+        // the next one's lease, the last one's at the end.
+        let mut unrecorded: Option<(i64, Outcome)> = None;
+        for row in to_send {
             let outcome = self
-                .send_row(&row, &token, pacer, &recipients, &mut unrecorded)
+                .send_row(&row, &token, pacer, &recipients, unrecorded.take())
                 .await?;
             report.add(&outcome);
-            unrecorded.push((row, outcome));
+            unrecorded = Some((row.id, outcome));
         }
-        if unrecorded.iter().any(|(_, o)| !matches!(o, Outcome::Lost)) {
-            let txn = self.db.begin().await?;
-            record_all(&txn, &mut unrecorded, &token, self.clock.now()).await?;
-            txn.commit().await?;
+        if let Some((id, outcome)) = unrecorded {
+            outbox::record_many(&self.db, &[id], &token, &outcome, self.clock.now()).await?;
         }
         Ok(claimed)
     }
@@ -214,7 +255,10 @@ impl Sender {
     /// queries (read when the batch is claimed: a preference changed during the batch's seconds
     /// applies to the next one).
     async fn recipients(&self, rows: &[push_outbox::Model]) -> Result<Recipients, AppError> {
-        let member_ids: Vec<i32> = rows.iter().filter_map(|r| r.member_id).collect();
+        // A member with several babies has several rows: each id once.
+        let mut member_ids: Vec<i32> = rows.iter().filter_map(|r| r.member_id).collect();
+        member_ids.sort_unstable();
+        member_ids.dedup();
         let members: HashMap<i32, members::Model> = if member_ids.is_empty() {
             HashMap::new()
         } else {
@@ -226,11 +270,13 @@ impl Sender {
                 .map(|m| (m.id, m))
                 .collect()
         };
-        let follower_ids: Vec<i32> = rows
+        let mut follower_ids: Vec<i32> = rows
             .iter()
             .filter_map(|r| r.follower_id)
             .chain(members.values().filter_map(|m| m.follower_id))
             .collect();
+        follower_ids.sort_unstable();
+        follower_ids.dedup();
         let followers: HashMap<i32, followers::Model> = if follower_ids.is_empty() {
             HashMap::new()
         } else {
@@ -263,30 +309,23 @@ impl Sender {
         })
     }
 
-    async fn send_row(
-        &self,
-        claimed: &push_outbox::Model,
-        token: &str,
-        pacer: &mut Pacer,
-        recipients: &Recipients,
-        unrecorded: &mut Vec<(push_outbox::Model, Outcome)>,
-    ) -> Result<Outcome, AppError> {
-        let now = self.clock.now();
-        // Still ours, and still pending (recording the doses cancels their reminders): checked
-        // before any outcome is written, an allowance is spent or anything is sent. The row as
-        // it is now: a reminder may have been narrowed since the claim. The previous rows'
-        // outcomes are written in the same commit, before this row can be sent.
-        let lease_until = now + self.settings.push.lease;
-        let txn = self.db.begin().await?;
-        record_all(&txn, unrecorded, token, now).await?;
-        let renewed = outbox::renew(&txn, claimed.id, token, now, lease_until).await?;
-        txn.commit().await?;
-        let Some(row) = renewed else {
-            return Ok(Outcome::Lost);
+    /// Where `row` goes, from the row and the recipients read at the claim; spends and sends
+    /// nothing.
+    fn decide<'a>(
+        &'a self,
+        row: &push_outbox::Model,
+        recipients: &'a Recipients,
+        now: DateTime<Utc>,
+    ) -> Decision<'a> {
+        let settled = |outcome| Decision {
+            route: Route::Settled(outcome),
+            fields: BTreeMap::new(),
+            member: None,
+            follower: None,
+            spec: None,
         };
-        let row = &row;
         let Some(kind) = parse_kind(&row.kind) else {
-            return Ok(Outcome::Failed {
+            return settled(Outcome::Failed {
                 code: None,
                 reason: format!("unknown kind {}", row.kind),
             });
@@ -307,12 +346,12 @@ impl Sender {
         let member = row.member_id.and_then(|id| recipients.members.get(&id));
         if let Some(prefs) = member.and_then(|m| recipients.prefs.get(&m.id)) {
             if !prefs.allows(kind) {
-                return Ok(Outcome::Suppressed("preferences".into()));
+                return settled(Outcome::Suppressed("preferences".into()));
             }
             // Retries, quota pauses and campaigns can come due at night too.
             let quiet_until = prefs.quiet.not_before(now);
             if quiet_until > now {
-                return Ok(Outcome::Retry {
+                return settled(Outcome::Retry {
                     at: quiet_until,
                     error: "quiet hours".into(),
                     count_attempt: false,
@@ -332,47 +371,32 @@ impl Sender {
             Channel::Subscribe
         } else {
             let want_template = follows && oa_template.is_some();
-            let allowance = if want_template {
-                false
-            } else {
-                match (&member, mp_template) {
-                    (Some(m), Some(spec)) => {
-                        if self.paused_until("subscribe", now).is_some() {
-                            // Keep the allowance for when the pause ends.
-                            true
-                        } else if !recipients
-                            .allowances
-                            .contains(&(m.id, spec.template_id.clone()))
-                        {
-                            // None left at the claim: nothing to spend.
-                            false
-                        } else {
-                            // Spent and remembered on the row together, or neither.
-                            let txn = self.db.begin().await?;
-                            let taken = subscriptions::consume_allowance(
-                                &txn,
-                                m.id,
-                                &spec.template_id,
-                                now,
-                            )
-                            .await?;
-                            if taken
-                                && !outbox::mark_allowance_taken(
-                                    &txn,
-                                    row.id,
-                                    token,
-                                    &spec.template_id,
-                                )
-                                .await?
-                            {
-                                return Ok(Outcome::Lost);
-                            }
-                            txn.commit().await?;
-                            taken
-                        }
+            let allowance = match (&member, mp_template) {
+                (Some(m), Some(spec)) if !want_template => {
+                    if self.paused_until("subscribe", now).is_some() {
+                        // Keep the allowance for when the pause ends.
+                        true
+                    } else if recipients
+                        .allowances
+                        .contains(&(m.id, spec.template_id.clone()))
+                    {
+                        // Spent (guarded) after the lease is renewed.
+                        return Decision {
+                            route: Route::Spend {
+                                member_id: m.id,
+                                template_id: spec.template_id.clone(),
+                            },
+                            fields,
+                            member,
+                            follower,
+                            spec: Some(spec),
+                        };
+                    } else {
+                        // None left at the claim: nothing to spend.
+                        false
                     }
-                    _ => false,
                 }
+                _ => false,
             };
             push::choose_channel(follows, oa_template.is_some(), allowance)
         };
@@ -383,40 +407,127 @@ impl Sender {
             } else {
                 "no channel: not following and no subscribe allowance"
             };
-            return Ok(Outcome::Undeliverable(reason.into()));
+            return settled(Outcome::Undeliverable(reason.into()));
         }
         if let Some(until) = self.paused_until(channel_name, now) {
-            return Ok(Outcome::Retry {
+            return settled(Outcome::Retry {
                 at: until,
                 error: format!("{channel_name} paused by a WeChat quota"),
                 count_attempt: false,
             });
         }
-        pacer.wait().await;
-        let result = match channel {
+        let spec = match channel {
             Channel::Template => {
-                let (Some(oa), Some(spec), Some(f)) = (&self.oa, oa_template, &follower) else {
-                    return Ok(Outcome::Undeliverable("no template channel".into()));
+                let (Some(_), Some(spec), Some(_)) = (&self.oa, oa_template, &follower) else {
+                    return settled(Outcome::Undeliverable("no template channel".into()));
                 };
-                let message = self.template_message(spec, &fields, &f.openid, &row.dedup_key);
+                spec
+            }
+            Channel::Subscribe => {
+                let (Some(_), Some(_)) = (&self.mp, &member) else {
+                    return settled(Outcome::Undeliverable("no subscribe channel".into()));
+                };
+                let Some(spec) = templates.mp.as_ref() else {
+                    return settled(Outcome::Undeliverable("no subscribe template".into()));
+                };
+                spec
+            }
+            Channel::None => return settled(Outcome::Undeliverable("no channel".into())),
+        };
+        Decision {
+            route: Route::Send(channel),
+            fields,
+            member,
+            follower,
+            spec: Some(spec),
+        }
+    }
+
+    /// Sends one row the batch decided to send: `previous` (the last row's outcome) is written
+    /// in the statement that renews this row's lease, before anything is sent.
+    async fn send_row(
+        &self,
+        claimed: &push_outbox::Model,
+        token: &str,
+        pacer: &mut Pacer,
+        recipients: &Recipients,
+        previous: Option<(i64, Outcome)>,
+    ) -> Result<Outcome, AppError> {
+        let now = self.clock.now();
+        // Still ours, and still pending (recording the doses cancels their reminders): checked
+        // before an allowance is spent or anything is sent. The row as it is now: a reminder
+        // may have been narrowed since the claim.
+        let renewed = outbox::record_and_renew(
+            &self.db,
+            previous.as_ref().map(|(id, o)| (*id, o)),
+            claimed.id,
+            token,
+            now,
+            now + self.settings.push.lease,
+        )
+        .await?;
+        let Some(row) = renewed else {
+            return Ok(Outcome::Lost);
+        };
+        let row = &row;
+        let decision = self.decide(row, recipients, now);
+        let channel = match decision.route {
+            Route::Settled(outcome) => return Ok(outcome),
+            Route::Send(channel) => channel,
+            Route::Spend {
+                member_id,
+                template_id,
+            } => {
+                // Spent and remembered on the row together, or neither.
+                let txn = self.db.begin().await?;
+                let taken =
+                    subscriptions::consume_allowance(&txn, member_id, &template_id, now).await?;
+                if taken && !outbox::mark_allowance_taken(&txn, row.id, token, &template_id).await?
+                {
+                    return Ok(Outcome::Lost);
+                }
+                txn.commit().await?;
+                if !taken {
+                    return Ok(Outcome::Undeliverable(
+                        "no channel: not following and no subscribe allowance".into(),
+                    ));
+                }
+                if let Some(until) = self.paused_until("subscribe", now) {
+                    return Ok(Outcome::Retry {
+                        at: until,
+                        error: "subscribe paused by a WeChat quota".into(),
+                        count_attempt: false,
+                    });
+                }
+                Channel::Subscribe
+            }
+        };
+        let fields = &decision.fields;
+        let (Some(spec), channel_name) = (decision.spec, channel.as_str()) else {
+            return Ok(Outcome::Undeliverable("no channel".into()));
+        };
+        pacer.wait().await;
+        let result = match (
+            channel,
+            &self.oa,
+            &self.mp,
+            decision.follower,
+            decision.member,
+        ) {
+            (Channel::Template, Some(oa), _, Some(f), _) => {
+                let message = self.template_message(spec, fields, &f.openid, &row.dedup_key);
                 oa.send_template(&message)
                     .await
                     .map(|msgid| (Some(msgid), spec.template_id.clone(), f.openid.clone()))
             }
-            Channel::Subscribe => {
-                let (Some(mp), Some(m)) = (&self.mp, &member) else {
-                    return Ok(Outcome::Undeliverable("no subscribe channel".into()));
-                };
-                let Some(spec) = templates.mp.as_ref() else {
-                    return Ok(Outcome::Undeliverable("no subscribe template".into()));
-                };
+            (Channel::Subscribe, _, Some(mp), _, Some(m)) => {
                 let message = SubscribeMessage {
                     touser: m.openid.clone(),
                     template_id: spec.template_id.clone(),
-                    page: spec.page.as_ref().map(|p| fill(p, &fields)),
+                    page: spec.page.as_ref().map(|p| fill(p, fields)),
                     miniprogram_state: None,
                     lang: Some("zh_CN".into()),
-                    data: render(spec, &fields, true)
+                    data: render(spec, fields, true)
                         .into_iter()
                         .map(|(k, v)| (k, SubscribeField::new(v)))
                         .collect(),
@@ -425,7 +536,8 @@ impl Sender {
                     .await
                     .map(|r| (r.msgid, spec.template_id.clone(), m.openid.clone()))
             }
-            Channel::None => return Ok(Outcome::Undeliverable("no channel".into())),
+            // `decide` answers Send only with the channel's client and recipient at hand.
+            _ => return Ok(Outcome::Undeliverable("no channel".into())),
         };
         Ok(match result {
             Ok((msgid, template_id, openid)) => Outcome::Sent {

@@ -7,4 +7,5 @@ mod lease;
 mod outbox;
 mod planner;
 mod routes;
+mod sender;
 pub mod support;
