@@ -98,8 +98,12 @@ async fn enqueue_by_kind_counts_new_rows_by_kind_and_held_across_inserts() {
 
     // Three INSERTs' worth (1,000 messages each): every tenth held, every third a stage.
     let shape = |i: usize| {
-        let kind = if i % 3 == 0 { "stage" } else { "campaign" };
-        (kind, i % 10 == 0)
+        let kind = if i.is_multiple_of(3) {
+            "stage"
+        } else {
+            "campaign"
+        };
+        (kind, i.is_multiple_of(10))
     };
     let mut batch: Vec<NewMessage> = (0..2100)
         .map(|i| {
