@@ -5,7 +5,8 @@
 //! next push date moves to its next reminder, stage or follow-up day. What a baby's day calls
 //! for is `domain::push::plan_day`; each message goes to every caregiver of the baby (owner
 //! first) whose preferences allow it (held ones are kept as `suppressed`), through
-//! [`outbox::enqueue`], so a second run of the same day plans nothing twice.
+//! [`outbox::enqueue_by_kind`] (one call a page), so a second run of the same day plans nothing
+//! twice.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -313,8 +314,7 @@ pub async fn plan_day(
             break;
         };
         after = page.babies.iter().map(|b| b.baby.id).max().unwrap_or(after);
-        // By kind, and whether the recipient's preferences hold them: counted as enqueued.
-        let mut messages: BTreeMap<(String, bool), Vec<NewMessage>> = BTreeMap::new();
+        let mut messages: Vec<NewMessage> = Vec::new();
         let mut states: Vec<(i32, Option<NaiveDate>, FollowUp)> =
             Vec::with_capacity(page.babies.len());
         for due in page.babies {
@@ -356,42 +356,40 @@ pub async fn plan_day(
                         .copied()
                         .unwrap_or_else(|| Preferences::defaults(settings.quiet));
                     let allowed = prefs.allows(p.kind);
-                    messages
-                        .entry((p.kind_name.clone(), allowed))
-                        .or_default()
-                        .push(NewMessage {
-                            dedup_key: p.dedup_key(baby.id, member),
-                            kind: p.kind_name.clone(),
-                            recipient: Recipient::Member(member),
-                            payload: fields.clone(),
-                            planned_for: as_of,
-                            not_before: prefs.quiet.not_before(now),
-                            held: (!allowed).then(|| "preferences".to_owned()),
-                            about: About {
-                                baby_id: Some(baby.id),
-                                campaign_id: None,
-                                doses: p.doses.iter().map(|d| d.id.clone()).collect(),
-                                stage_id: p.stage_id.clone(),
-                                event_date: Some(p.event_date),
-                            },
-                        });
+                    messages.push(NewMessage {
+                        dedup_key: p.dedup_key(baby.id, member),
+                        kind: p.kind_name.clone(),
+                        recipient: Recipient::Member(member),
+                        payload: fields.clone(),
+                        planned_for: as_of,
+                        not_before: prefs.quiet.not_before(now),
+                        held: (!allowed).then(|| "preferences".to_owned()),
+                        about: About {
+                            baby_id: Some(baby.id),
+                            campaign_id: None,
+                            doses: p.doses.iter().map(|d| d.id.clone()).collect(),
+                            stage_id: p.stage_id.clone(),
+                            event_date: Some(p.event_date),
+                        },
+                    });
                 }
             }
             states.push((baby.id, day.next_push_date, day.follow_up));
         }
         // Schedule rows whose baby is gone (deleted between the reads) are simply skipped:
         // the cascade removes them.
-        for ((kind, allowed), batch) in messages {
-            let offered = batch.len() as u64;
-            let added = outbox::enqueue(&txn, batch, now).await?;
-            report.already_planned += offered - added;
-            if added > 0 {
-                *report.planned.entry(kind).or_default() += added;
-            }
-            if !allowed {
-                report.suppressed += added;
+        // One call for the page's messages of every kind: new rows counted by kind, and held
+        // ones (kept as `suppressed`) apart.
+        let offered = messages.len() as u64;
+        let mut added = 0;
+        for ((kind, held), new) in outbox::enqueue_by_kind(&txn, messages, now).await? {
+            added += new;
+            *report.planned.entry(kind).or_default() += new;
+            if held {
+                report.suppressed += new;
             }
         }
+        report.already_planned += offered - added;
         store_states(&txn, &states, now).await?;
         if dry_run {
             txn.rollback().await?;

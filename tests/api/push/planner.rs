@@ -8,6 +8,7 @@
 //! MPSV-A 1 complete by 2027-01-09; the first stage after birth ("sitting") starts 2026-05-04.
 
 use babyvax::service::care::doses::{self, DoseInput};
+use babyvax::service::messaging::outbox;
 use babyvax::service::push::preferences::{self, PreferencesInput};
 use sea_orm::EntityTrait;
 
@@ -397,5 +398,66 @@ async fn a_schedule_change_stamps_the_planners_index_with_the_real_time() {
         .unwrap();
     assert_eq!(row.updated_at, at("2026-03-01", 10, 17));
     assert_eq!(row.next_push_date, Some(d("2026-03-01")));
+    p.finish().await;
+}
+
+#[actix_web::test]
+async fn a_page_with_a_message_already_in_the_outbox_counts_it_apart_and_keeps_it() {
+    // Three babies on one page, each with a catch-up (registration) and a due-soon reminder:
+    // one planned as usual, one whose parent switched due-soon reminders off, one whose
+    // reminder is in the outbox already (an earlier, crashed run).
+    let p = PushApp::spawn_with(|s| s.push.rules.follow_ups.clear()).await;
+    let quiet = p.settings.push.quiet;
+    let plain = p.family("mp-1", Some("oa-1"), true, 0).await;
+    let off = p.family("mp-2", Some("oa-2"), true, 0).await;
+    let earlier = p.family("mp-3", Some("oa-3"), true, 0).await;
+    p.baby(plain, "宝宝", "2026-01-10").await;
+    p.baby(off, "宝宝", "2026-01-10").await;
+    let baby = p.baby(earlier, "宝宝", "2026-01-10").await;
+    let no_due_soon = PreferencesInput {
+        due_soon: Some(false),
+        ..PreferencesInput::default()
+    };
+    preferences::set(&p.app.db, off, &no_due_soon, quiet, p.now())
+        .await
+        .unwrap();
+    let key = format!("b{baby}:m{earlier}:due_soon:2026-03-10");
+    let there = outbox::NewMessage {
+        dedup_key: key.clone(),
+        kind: "due_soon".into(),
+        recipient: outbox::Recipient::Member(earlier),
+        payload: serde_json::json!({"title": "earlier"}),
+        planned_for: d("2026-03-07"),
+        not_before: p.now(),
+        held: None,
+        about: outbox::About::default(),
+    };
+    assert_eq!(
+        outbox::enqueue(&p.app.db, vec![there], p.now())
+            .await
+            .unwrap(),
+        1
+    );
+
+    let report = p.plan("2026-03-07").await;
+    assert_eq!(report.babies_considered, 3);
+    assert_eq!(
+        report.planned.into_iter().collect::<Vec<_>>(),
+        [("catch_up".to_owned(), 3), ("due_soon".to_owned(), 2)]
+    );
+    assert_eq!((report.suppressed, report.already_planned), (1, 1));
+    let rows = p.rows().await;
+    assert_eq!(rows.len(), 6);
+    let of = |m: i32| {
+        rows.iter()
+            .find(|r| r.member_id == Some(m) && r.kind == "due_soon")
+            .unwrap()
+    };
+    assert_eq!(of(plain).status, "pending");
+    assert_eq!(of(off).status, "suppressed");
+    assert_eq!(
+        (of(earlier).dedup_key.as_str(), of(earlier).payload.as_str()),
+        (key.as_str(), r#"{"title":"earlier"}"#)
+    );
     p.finish().await;
 }
