@@ -1,7 +1,7 @@
-//! Small helpers shared by every feature: free-text checks, database error reading, and WeChat
-//! refusals of operator calls.
+//! Small helpers shared by every feature: free-text checks, database error reading, hand-written
+//! statements' placeholders, and WeChat refusals of operator calls.
 
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DatabaseBackend, DbErr, SqlErr};
 
 use crate::error::{AppError, ErrorCode};
 
@@ -94,6 +94,19 @@ pub fn text_schema(max_chars: usize, optional: bool, description: &str) -> utoip
 /// Whether `err` is a unique-index violation (a duplicate, or a lost race to insert one).
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// Appends the placeholder of a hand-written statement's `number`th bound value (from 1): `$n`
+/// on PostgreSQL, `?` on SQLite (whose parser looks each numbered one up in a list, which gets
+/// slow with thousands of values).
+pub fn push_placeholder(sql: &mut String, backend: DatabaseBackend, number: usize) {
+    use std::fmt::Write as _;
+    match backend {
+        DatabaseBackend::Postgres => {
+            let _ = write!(sql, "${number}");
+        }
+        _ => sql.push('?'),
+    }
 }
 
 #[cfg(test)]

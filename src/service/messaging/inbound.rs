@@ -55,6 +55,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 use crate::error::AppError;
 use crate::service::audience::followers::{self, FollowChange};
 use crate::service::messaging::reply_rules::{self, RuleCache, RuleSet, Trigger};
+use crate::service::support::push_placeholder;
 use crate::telemetry::Metrics;
 use crate::wechat::message::{Event, Inbound, InboundKind};
 
@@ -469,16 +470,6 @@ fn plain_insert<C: ConnectionTrait>(
     }
     sql.push_str(" ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key");
     Statement::from_sql_and_values(backend, sql, values)
-}
-
-fn push_placeholder(sql: &mut String, backend: DatabaseBackend, number: usize) {
-    use std::fmt::Write as _;
-    match backend {
-        DatabaseBackend::Postgres => {
-            let _ = write!(sql, "${number}");
-        }
-        _ => sql.push('?'),
-    }
 }
 
 fn mark_claimed(

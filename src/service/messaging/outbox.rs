@@ -9,7 +9,6 @@
 //! SQLite the single UPDATE runs under the database's write lock, which makes it atomic.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::push_outbox;
@@ -24,6 +23,7 @@ use serde::Serialize;
 use crate::domain::push::{DoseRef, OutboxStatus, QuietHours, parse_kind};
 use crate::domain::time::shanghai_date;
 use crate::error::AppError;
+use crate::service::support::push_placeholder;
 
 /// Who a message goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -186,10 +186,7 @@ const ENQUEUE_FIXED: [(&str, &str); 11] = [
 /// `INSERT ... VALUES` of `rows` messages, skipping dedup keys already there, answering the new
 /// rows' kind and status. Written by hand rather than through `insert_many`: building thousands
 /// of rows through active models and the query builder cost more than the database's insert.
-/// Plain `?` on SQLite: its parser looks every named or numbered parameter up in a list, which
-/// for thousands of them cost more than the insert.
 fn enqueue_sql(backend: DatabaseBackend, rows: usize) -> String {
-    let postgres = backend == DatabaseBackend::Postgres;
     let width = ENQUEUE_COLUMNS.len();
     let mut sql = String::with_capacity(600 + rows * (width * 7 + 80));
     sql.push_str("INSERT INTO push_outbox (");
@@ -214,11 +211,7 @@ fn enqueue_sql(backend: DatabaseBackend, rows: usize) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
-            if postgres {
-                let _ = write!(sql, "${}", 1 + row * width + column);
-            } else {
-                sql.push('?');
-            }
+            push_placeholder(&mut sql, backend, 1 + row * width + column);
         }
         sql.push(')');
     }

@@ -9,7 +9,6 @@
 //! twice.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::babies;
@@ -27,6 +26,7 @@ use crate::domain::schedule::GivenDose;
 use crate::error::AppError;
 use crate::service::care::schedule;
 use crate::service::messaging::outbox::{self, About, NewMessage, Recipient};
+use crate::service::support::push_placeholder;
 
 /// Babies read and planned per transaction.
 const PAGE: u64 = 1000;
@@ -243,10 +243,9 @@ async fn store_states<C: ConnectionTrait>(
         let mut values: Vec<Value> = Vec::with_capacity(1 + chunk.len() * 4);
         let mut param = |sql: &mut String, v: Value, cast: &str| {
             values.push(v);
+            push_placeholder(sql, backend, values.len());
             if postgres {
-                let _ = write!(sql, "${}{cast}", values.len());
-            } else {
-                sql.push('?');
+                sql.push_str(cast);
             }
         };
         sql.push_str("WITH v(baby_id, next_push_date, follow_up_on, catch_up) AS (VALUES ");
