@@ -44,11 +44,11 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use entity::inbound_messages;
 use sea_orm::SqlxSqliteConnector;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::sqlx::sqlite::SqlitePoolOptions;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, Set, Statement, TransactionTrait, Value,
+    QueryOrder, QueryResult, QuerySelect, Statement, TransactionTrait, Value,
 };
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
@@ -234,9 +234,6 @@ pub async fn commit_batch(
             },
         };
         let replies: Vec<Option<String>> = batch.iter().map(|d| reply_for(&rule_set, d)).collect();
-        if batch.len() == 1 && !plain_only {
-            return vec![commit_one(db, &batch[0], replies[0].clone()).await];
-        }
         let checked = plain_only.then_some(version);
         match try_batch(db, batch, &replies, checked).await {
             Ok(Some(outcomes)) => return outcomes.into_iter().map(Ok).collect(),
@@ -248,22 +245,29 @@ pub async fn commit_batch(
                     size = batch.len(),
                     "inbound batch failed; committing its deliveries one by one"
                 );
-                let mut outcomes = Vec::with_capacity(batch.len());
-                for (delivery, reply) in batch.iter().zip(replies) {
-                    outcomes.push(commit_one(db, delivery, reply).await);
-                }
-                return outcomes;
+                return one_by_one(db, batch, replies).await;
             }
         }
     }
-    // Edited under every attempt: one by one, each with the rules as they are now.
-    let (_, rule_set) = match rules.current(db).await {
-        Ok(current) => current,
-        Err(e) => return failed_all(batch, &e),
-    };
+    // Edited under every attempt: one by one, with the rules as they are now.
+    match rules.current(db).await {
+        Ok((_, rule_set)) => {
+            let replies = batch.iter().map(|d| reply_for(&rule_set, d)).collect();
+            one_by_one(db, batch, replies).await
+        }
+        Err(e) => failed_all(batch, &e),
+    }
+}
+
+/// Each delivery in its own transaction, so that a bad one fails alone.
+async fn one_by_one(
+    db: &DatabaseConnection,
+    batch: &[Delivery],
+    replies: Vec<Option<String>>,
+) -> Vec<Result<Outcome, AppError>> {
     let mut outcomes = Vec::with_capacity(batch.len());
-    for delivery in batch {
-        outcomes.push(commit_one(db, delivery, reply_for(&rule_set, delivery)).await);
+    for (delivery, reply) in batch.iter().zip(replies) {
+        outcomes.push(commit_one(db, delivery, reply).await);
     }
     outcomes
 }
@@ -290,27 +294,6 @@ fn reply_for(rules: &Arc<RuleSet>, delivery: &Delivery) -> Option<String> {
             delivery.now.timestamp(),
         )
     })
-}
-
-fn row(delivery: &Delivery, reply_xml: Option<String>) -> inbound_messages::ActiveModel {
-    let inbound = &delivery.inbound;
-    inbound_messages::ActiveModel {
-        dedup_key: Set(inbound.dedup_key()),
-        openid: Set(inbound.from_user.clone()),
-        msg_type: Set(inbound.msg_type().to_owned()),
-        event: Set(inbound.event_name().map(str::to_owned)),
-        create_time: Set(inbound.create_time),
-        summary: Set(summary(inbound)),
-        reply_xml: Set(reply_xml),
-        received_at: Set(delivery.now),
-        ..Default::default()
-    }
-}
-
-fn on_dedup_key() -> OnConflict {
-    OnConflict::column(inbound_messages::Column::DedupKey)
-        .do_nothing()
-        .to_owned()
 }
 
 /// Whether the delivery changes anything beyond its own row.
@@ -513,11 +496,14 @@ async fn insert_with_effects<C: ConnectionTrait>(
     delivery: &Delivery,
     reply_xml: Option<String>,
 ) -> Result<bool, AppError> {
-    let claimed = inbound_messages::Entity::insert(row(delivery, reply_xml))
-        .on_conflict(on_dedup_key())
-        .exec_without_returning(txn)
-        .await?;
-    if claimed == 0 {
+    let insert = plain_insert(
+        txn,
+        std::slice::from_ref(delivery),
+        std::slice::from_ref(&reply_xml),
+        &[0],
+        None,
+    );
+    if txn.query_all(insert).await?.is_empty() {
         return Ok(false);
     }
     apply_effects(txn, &delivery.inbound, delivery.now).await?;

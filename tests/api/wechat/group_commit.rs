@@ -143,6 +143,17 @@ async fn redeliveries_racing_their_first_delivery_get_its_reply_and_count_once()
     app.finish().await;
 }
 
+/// Changes the text the `help` rule answers, through `app`'s database handle.
+async fn set_help_reply(app: &TestApp, content: &str) {
+    let reply = serde_json::json!({"type": "text", "content": content}).to_string();
+    reply_rules::Entity::update_many()
+        .col_expr(reply_rules::Column::Reply, Expr::value(reply))
+        .filter(reply_rules::Column::Pattern.eq("help"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+}
+
 #[actix_web::test]
 async fn reply_rules_edited_through_one_instance_are_seen_by_another() {
     let first = TestApp::spawn().await;
@@ -160,13 +171,7 @@ async fn reply_rules_edited_through_one_instance_are_seen_by_another() {
     assert!(before.starts_with("Reply 疫苗"), "{before}");
 
     // An operator changes the rule through the first instance's database handle.
-    let reply = serde_json::json!({"type": "text", "content": "edited help"}).to_string();
-    reply_rules::Entity::update_many()
-        .col_expr(reply_rules::Column::Reply, Expr::value(reply))
-        .filter(reply_rules::Column::Pattern.eq("help"))
-        .exec(&first.db)
-        .await
-        .unwrap();
+    set_help_reply(&first, "edited help").await;
     let after = content(
         second
             .post_plain(&text_xml("edit", 2, "help"))
@@ -215,13 +220,7 @@ async fn reply_rules_edited_through_one_instance_are_seen_by_another() {
     );
 
     // A redelivery that meets an edit still gets the first delivery's reply.
-    let reply = serde_json::json!({"type": "text", "content": "edited again"}).to_string();
-    reply_rules::Entity::update_many()
-        .col_expr(reply_rules::Column::Reply, Expr::value(reply))
-        .filter(reply_rules::Column::Pattern.eq("help"))
-        .exec(&first.db)
-        .await
-        .unwrap();
+    set_help_reply(&first, "edited again").await;
     let again = second
         .post_plain(&text_xml("edit", 2, "help"))
         .await
