@@ -17,6 +17,7 @@ mod m20261130_000080_events;
 mod m20261130_000090_hot_paths;
 mod m20261130_000100_shop_listing_index;
 mod m20261130_000110_outbox_claim_index;
+mod m20261130_000120_inbound_dedup_key_order;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000090_hot_paths::Migration),
             Box::new(m20261130_000100_shop_listing_index::Migration),
             Box::new(m20261130_000110_outbox_claim_index::Migration),
+            Box::new(m20261130_000120_inbound_dedup_key_order::Migration),
         ]
     }
 }

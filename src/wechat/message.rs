@@ -228,17 +228,21 @@ impl Inbound {
 
     /// The key under which a redelivery is recognised. MsgId alone is not unique across users
     /// (seen with voice messages), so the sender is part of every key; events have no id and are
-    /// keyed by sender, time and event name.
+    /// keyed by time, sender and event name.
+    ///
+    /// The part that grows with time (MsgId, CreateTime) comes first: new keys then land at the
+    /// right edge of the unique index instead of on one leaf page per sender, so a batch of
+    /// deliveries dirties a few index pages, not one per delivery (less WAL, cheaper checkpoints).
     pub fn dedup_key(&self) -> String {
         match (self.msg_id(), self.event_name()) {
-            (Some(id), _) => format!("msg:{}:{}", self.from_user, id),
+            (Some(id), _) => format!("msg:{}:{}", id, self.from_user),
             (None, Some(event)) => {
-                format!("event:{}:{}:{}", self.from_user, self.create_time, event)
+                format!("event:{}:{}:{}", self.create_time, self.from_user, event)
             }
             (None, None) => format!(
                 "other:{}:{}:{}",
-                self.from_user,
                 self.create_time,
+                self.from_user,
                 self.msg_type()
             ),
         }
@@ -539,7 +543,7 @@ mod tests {
             assert_eq!(inbound.msg_id(), Some("42"));
             assert_eq!(inbound.event_name(), None);
             assert_eq!(inbound.metric_label(), inbound.msg_type());
-            assert_eq!(inbound.dedup_key(), "msg:u1:42");
+            assert_eq!(inbound.dedup_key(), "msg:42:u1");
         }
     }
 
@@ -636,10 +640,10 @@ mod tests {
         );
         assert_eq!(inbound.msg_type(), "notsure");
         assert_eq!(inbound.metric_label(), "unknown");
-        assert_eq!(inbound.dedup_key(), "msg:u1:77");
+        assert_eq!(inbound.dedup_key(), "msg:77:u1");
         let without_id = message("notsure", "");
         assert_eq!(without_id.msg_id(), None);
-        assert_eq!(without_id.dedup_key(), "other:u1:1348831860:notsure");
+        assert_eq!(without_id.dedup_key(), "other:1348831860:u1:notsure");
     }
 
     #[test]
@@ -697,7 +701,7 @@ mod tests {
             assert_eq!(inbound.event_name(), Some(name));
             assert_eq!(inbound.metric_label(), format!("event:{name}"));
             assert_eq!(inbound.msg_id(), None);
-            assert_eq!(inbound.dedup_key(), format!("event:u1:5:{name}"));
+            assert_eq!(inbound.dedup_key(), format!("event:5:u1:{name}"));
         }
     }
 
@@ -857,7 +861,7 @@ mod tests {
         );
         assert_eq!(inbound.event_name(), Some("brand_new"));
         assert_eq!(inbound.metric_label(), "event:unknown");
-        assert_eq!(inbound.dedup_key(), "event:u1:1348831860:brand_new");
+        assert_eq!(inbound.dedup_key(), "event:1348831860:u1:brand_new");
         assert_eq!(
             parse(&doc("<MsgType>event</MsgType>")),
             Err(MessageError::Missing("Event"))

@@ -395,14 +395,14 @@ async fn unknown_types_are_kept_and_answered_success() {
         "<xml><ToUserName>{ACCOUNT}</ToUserName><FromUserName>u</FromUserName><CreateTime>2</CreateTime><MsgType>event</MsgType><Event>brand_new_event</Event></xml>"
     );
     assert_eq!(app.post_safe(&event).await.text().await.unwrap(), "success");
-    let stored = babyvax::service::messaging::inbound::find(&app.db, "msg:u:77")
+    let stored = babyvax::service::messaging::inbound::find(&app.db, "msg:77:u")
         .await
         .unwrap()
         .unwrap();
     assert_eq!(stored.msg_type, "notsure");
     assert!(stored.summary.contains("<MsgType>notsure</MsgType>"));
     assert!(
-        babyvax::service::messaging::inbound::find(&app.db, "event:u:2:brand_new_event")
+        babyvax::service::messaging::inbound::find(&app.db, "event:2:u:brand_new_event")
             .await
             .unwrap()
             .is_some()
@@ -572,7 +572,7 @@ async fn a_delivery_not_committed_within_the_budget_is_refused_never_acknowledge
     let mut reply = String::new();
     for _ in 0..50 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        if babyvax::service::messaging::inbound::find(&app.db, "msg:slow:5")
+        if babyvax::service::messaging::inbound::find(&app.db, "msg:5:slow")
             .await
             .unwrap()
             .is_some()

@@ -17,7 +17,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, Set,
 };
 
-use crate::helpers::{ACCOUNT, SAMPLE_TIMESTAMP, TestApp, babyvax_test_xml::fields};
+use crate::helpers::{ACCOUNT, SAMPLE_TIMESTAMP, TestApp, TestDatabase, babyvax_test_xml::fields};
 
 fn text_xml(from: &str, msg_id: u64, content: &str) -> String {
     format!(
@@ -405,5 +405,91 @@ async fn effects_apply_in_arrival_order_while_other_batches_commit() {
     let kinds: Vec<&str> = history.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["subscribe", "unsubscribe"]);
     assert_eq!(inbound_count(&app).await, 3);
+    app.finish().await;
+}
+
+#[actix_web::test]
+async fn deliveries_stored_under_the_previous_key_order_are_still_recognised_after_the_upgrade() {
+    use migration::{Migrator, MigratorTrait};
+
+    let database = TestDatabase::fresh().await;
+    let db = database.connect().await;
+    // Every migration but the one that reorders the keys, then rows as the release before it
+    // stored them: sender first.
+    let before_reorder = u32::try_from(Migrator::migrations().len() - 1).unwrap();
+    Migrator::up(&db, Some(before_reorder)).await.unwrap();
+    let ts = SAMPLE_TIMESTAMP;
+    let stored = [
+        ("msg:old-1:41".to_owned(), "old-1", "text", None),
+        (
+            format!("event:old-2:{ts}:subscribe"),
+            "old-2",
+            "event",
+            Some("subscribe"),
+        ),
+        (
+            format!("other:old-3:{ts}:notsure"),
+            "old-3",
+            "notsure",
+            None,
+        ),
+    ];
+    for (key, openid, msg_type, event) in &stored {
+        inbound_messages::ActiveModel {
+            dedup_key: Set(key.clone()),
+            openid: Set((*openid).to_owned()),
+            msg_type: Set((*msg_type).to_owned()),
+            event: Set(event.map(str::to_owned)),
+            create_time: Set(ts),
+            summary: Set(String::new()),
+            reply_xml: Set(Some(format!("<xml>first reply to {openid}</xml>"))),
+            received_at: Set(chrono::DateTime::from_timestamp(ts, 0).unwrap()),
+            ..Default::default()
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+    }
+
+    // The upgraded process migrates the rest and recognises WeChat's redeliveries.
+    let app = TestApp::spawn_with(database, |_| {}).await;
+    let keys = || async {
+        inbound_messages::Entity::find()
+            .order_by_asc(inbound_messages::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| row.dedup_key)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys().await,
+        [
+            "msg:41:old-1".to_owned(),
+            format!("event:{ts}:old-2:subscribe"),
+            format!("other:{ts}:old-3:notsure"),
+        ]
+    );
+    for (xml, openid) in [
+        (text_xml("old-1", 41, "帮助"), "old-1"),
+        (follow_xml("old-2", "clinic-1"), "old-2"),
+    ] {
+        let body = app.post_plain(&xml).await.text().await.unwrap();
+        assert_eq!(body, format!("<xml>first reply to {openid}</xml>"));
+    }
+    assert_eq!(inbound_count(&app).await, 3);
+    // The follow was taken before the upgrade: its redelivery has no second effect.
+    assert_eq!(history_len(&app, "old-2").await, 0);
+
+    // Rolling the migration back restores the previous order.
+    Migrator::down(&app.db, Some(1)).await.unwrap();
+    assert_eq!(
+        keys().await,
+        stored
+            .iter()
+            .map(|(key, ..)| key.clone())
+            .collect::<Vec<_>>()
+    );
     app.finish().await;
 }

@@ -115,15 +115,15 @@ fn every_inbound_sample_parses_to_its_type_and_fields() {
                 "dedup_key" if value == "MsgId" => {
                     assert_eq!(
                         inbound.dedup_key(),
-                        format!("msg:{}:{}", inbound.from_user, inbound.msg_id().unwrap())
+                        format!("msg:{}:{}", inbound.msg_id().unwrap(), inbound.from_user)
                     )
                 }
                 "dedup_key" => assert_eq!(
                     inbound.dedup_key(),
                     format!(
                         "event:{}:{}:{}",
-                        inbound.from_user,
                         inbound.create_time,
+                        inbound.from_user,
                         inbound.event_name().unwrap()
                     ),
                     "{id}"
