@@ -7,20 +7,34 @@ use subtle::ConstantTimeEq;
 
 /// SHA-1 hex of the parts sorted byte-wise and concatenated.
 pub fn sign(parts: &[&str]) -> String {
+    let hex = digest_hex(parts);
+    // Lowercase hex digits are ASCII.
+    String::from_utf8_lossy(&hex).into_owned()
+}
+
+/// Compares a received signature with the expected one in constant time (case-insensitive hex).
+pub fn verify(received: &str, parts: &[&str]) -> bool {
+    let expected = digest_hex(parts);
+    let Ok(received) = <[u8; 40]>::try_from(received.as_bytes()) else {
+        return false;
+    };
+    let received = received.map(|b| b.to_ascii_lowercase());
+    received[..].ct_eq(&expected[..]).into()
+}
+
+/// The lowercase hex digest in a buffer, not a String: the callback door computes two or three
+/// per message.
+fn digest_hex(parts: &[&str]) -> [u8; 40] {
     let mut sorted: Vec<&str> = parts.to_vec();
     sorted.sort_unstable();
     let mut hasher = Sha1::new();
     for part in sorted {
         hasher.update(part.as_bytes());
     }
-    hex::encode(hasher.finalize())
-}
-
-/// Compares a received signature with the expected one in constant time (case-insensitive hex).
-pub fn verify(received: &str, parts: &[&str]) -> bool {
-    let expected = sign(parts);
-    let received = received.to_ascii_lowercase();
-    received.len() == expected.len() && bool::from(received.as_bytes().ct_eq(expected.as_bytes()))
+    let mut hex = [0u8; 40];
+    // Infallible: the buffer is exactly twice the 20-byte digest.
+    let _ = hex::encode_to_slice(hasher.finalize(), &mut hex);
+    hex
 }
 
 #[cfg(test)]

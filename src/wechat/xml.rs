@@ -142,7 +142,15 @@ fn append_text(stack: &mut [Element], text: &str) -> Result<(), XmlError> {
 /// Writes `text` as CDATA; a `]]>` inside is split across two sections.
 pub fn push_cdata(out: &mut String, text: &str) {
     out.push_str("<![CDATA[");
-    out.push_str(&text.replace("]]>", "]]]]><![CDATA[>"));
+    // A `]]>` inside would end the section: split it across two sections.
+    let mut pieces = text.split("]]>");
+    if let Some(first) = pieces.next() {
+        out.push_str(first);
+    }
+    for piece in pieces {
+        out.push_str("]]]]><![CDATA[>");
+        out.push_str(piece);
+    }
     out.push_str("]]>");
 }
 

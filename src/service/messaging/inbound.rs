@@ -592,7 +592,15 @@ fn summary(inbound: &Inbound) -> String {
         }
         _ => String::new(),
     };
-    text.chars().take(SUMMARY_LIMIT).collect()
+    truncate_chars(text, SUMMARY_LIMIT)
+}
+
+/// The first `limit` characters of `text`, reusing its buffer.
+fn truncate_chars(mut text: String, limit: usize) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(limit) {
+        text.truncate(cut);
+    }
+    text
 }
 
 /// Loads the stored record of a delivery, for tests and operators.
@@ -693,4 +701,17 @@ pub async fn prune(
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate_chars;
+
+    #[test]
+    fn summaries_are_cut_at_a_character_count_not_inside_a_character() {
+        assert_eq!(truncate_chars("宝宝打疫苗".to_owned(), 3), "宝宝打");
+        assert_eq!(truncate_chars("宝宝".to_owned(), 3), "宝宝");
+        assert_eq!(truncate_chars("abc".to_owned(), 3), "abc");
+        assert_eq!(truncate_chars(String::new(), 0), "");
+    }
 }
