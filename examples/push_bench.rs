@@ -14,7 +14,8 @@
 //!
 //! `--plan-only` skips seeding: it puts `push_schedule` back as seeding left it (a copy is kept
 //! in `bench_schedule_seed`), empties the outbox, times the planning twice and does not send.
-//! `--send-only` puts the outbox back to pending and times sending alone.
+//! `--send-only` puts the outbox back to pending and times sending alone. `--senders N` (default
+//! 1) and `--in-flight N` (sends each sender has at WeChat at once, default 1) shape the sending.
 //!
 //! Seeding (the state after yesterday's planning): members (2 babies each on average), 70% of
 //! them linked to an official-account follower (90% still following), babies born over the
@@ -46,6 +47,8 @@ struct Args {
     babies: u32,
     database: Option<String>,
     senders: usize,
+    /// Sends each sender has at WeChat at once (`BABYVAX_PUSH_SEND_IN_FLIGHT`).
+    in_flight: u32,
     /// Keep the database (PostgreSQL) as a previous run left it, put its outbox back to
     /// pending, and measure sending only.
     send_only: bool,
@@ -60,6 +63,7 @@ fn args() -> anyhow::Result<Args> {
         babies: 1_000_000,
         database: None,
         senders: 1,
+        in_flight: 1,
         send_only: false,
         plan_only: false,
         keep: None,
@@ -70,6 +74,7 @@ fn args() -> anyhow::Result<Args> {
             "--babies" => out.babies = it.next().context("--babies N")?.parse()?,
             "--database" => out.database = Some(it.next().context("--database URL")?),
             "--senders" => out.senders = it.next().context("--senders N")?.parse()?,
+            "--in-flight" => out.in_flight = it.next().context("--in-flight N")?.parse()?,
             "--send-only" => out.send_only = true,
             "--plan-only" => out.plan_only = true,
             "--keep" => out.keep = Some(it.next().context("--keep PATH")?.into()),
@@ -312,6 +317,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         push_templates: Some(serde_json::Value::String(DEMO_TEMPLATES.into())),
         push_send_rate_per_sec: 100_000.0,
         push_batch_size: 200,
+        push_send_in_flight: args.in_flight,
         push_quiet_start: "00:00".into(),
         push_quiet_end: "00:00".into(),
         ..RawSettings::default()
@@ -440,8 +446,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     }
     let _ = writeln!(
         report,
-        "{backend}: sending with {} sender(s): {handled} rows handled ({sent} sent to the fake, the rest undeliverable), {:.2?}: {:.0} rows/s, {:.0} sends/s; fake received {}",
+        "{backend}: sending with {} sender(s), {} in flight each: {handled} rows handled ({sent} sent to the fake, the rest undeliverable), {:.2?}: {:.0} rows/s, {:.0} sends/s; fake received {}",
         args.senders,
+        args.in_flight,
         elapsed,
         handled as f64 / elapsed.as_secs_f64(),
         sent as f64 / elapsed.as_secs_f64(),

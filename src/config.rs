@@ -77,6 +77,7 @@ pub struct RawSettings {
     pub push_quiet_end: String,
     pub push_send_rate_per_sec: f64,
     pub push_batch_size: u32,
+    pub push_send_in_flight: u32,
     pub push_lease_secs: u64,
     pub push_max_attempts: u32,
     pub push_retry_base_secs: u64,
@@ -145,6 +146,7 @@ impl Default for RawSettings {
             push_quiet_end: "08:00".to_owned(),
             push_send_rate_per_sec: 20.0,
             push_batch_size: 50,
+            push_send_in_flight: 1,
             push_lease_secs: 120,
             push_max_attempts: 100,
             push_retry_base_secs: 5,
@@ -367,6 +369,9 @@ pub struct PushSettings {
     pub quiet: crate::domain::push::QuietHours,
     pub send_rate_per_sec: f64,
     pub batch_size: u32,
+    /// Sends a sender has at WeChat at once (their leases renewed, and their outcomes written,
+    /// together): also how many messages a killed sender can leave sent but unrecorded.
+    pub in_flight: u32,
     /// How long a sender's claim on a row lasts.
     pub lease: chrono::Duration,
     pub max_attempts: u32,
@@ -456,6 +461,12 @@ fn push_settings(raw: &RawSettings) -> Result<PushSettings, ConfigError> {
             reason: "must be 1 to 10000".into(),
         });
     }
+    if raw.push_send_in_flight == 0 || raw.push_send_in_flight > 64 {
+        return Err(ConfigError::Invalid {
+            key: "BABYVAX_PUSH_SEND_IN_FLIGHT",
+            reason: "must be 1 to 64".into(),
+        });
+    }
     let lease = seconds(
         "BABYVAX_PUSH_LEASE_SECS",
         raw.push_lease_secs,
@@ -518,6 +529,7 @@ fn push_settings(raw: &RawSettings) -> Result<PushSettings, ConfigError> {
         },
         send_rate_per_sec: raw.push_send_rate_per_sec,
         batch_size: raw.push_batch_size,
+        in_flight: raw.push_send_in_flight,
         lease,
         max_attempts: raw.push_max_attempts,
         retry_base,
@@ -799,6 +811,10 @@ mod tests {
                 r.push_quota_pause_secs = u64::MAX
             }),
             ("BABYVAX_PUSH_MAX_ATTEMPTS", |r| r.push_max_attempts = 0),
+            ("BABYVAX_PUSH_SEND_IN_FLIGHT", |r| r.push_send_in_flight = 0),
+            ("BABYVAX_PUSH_SEND_IN_FLIGHT", |r| {
+                r.push_send_in_flight = 65
+            }),
             ("BABYVAX_PUSH_FOLLOW_UPS", |r| {
                 r.push_follow_ups = "due:0".into()
             }),

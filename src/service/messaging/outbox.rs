@@ -324,74 +324,110 @@ pub async fn claim(
     Ok(rows)
 }
 
-/// The statement [`renew`] runs: the lease on row `id` extended, guarded, answering the row.
+/// The guard "the row is still pending" of statements that name their rows by id. Written as an
+/// expression no index matches: PostgreSQL's statistics see few pending rows (most are sent),
+/// so for a plain `status = 'pending'` it picks the claim index on (status, not_before, id) and
+/// reads every pending row (thousands while a day's messages go out) instead of looking the ids
+/// up by primary key.
+fn still_pending() -> sea_orm::sea_query::SimpleExpr {
+    Expr::expr(Expr::cust("status || ''")).eq(OutboxStatus::Pending.as_str())
+}
+
+/// The statement [`renew`] runs: the leases on rows `ids` extended, guarded, answering them.
 fn renew_query(
-    id: i64,
+    ids: &[i64],
     token: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
 ) -> sea_orm::sea_query::UpdateStatement {
     let mut update = push_outbox::Entity::update_many()
         .col_expr(push_outbox::Column::ClaimedUntil, Expr::value(lease_until))
-        .filter(push_outbox::Column::Id.eq(id))
+        .filter(push_outbox::Column::Id.is_in(ids.iter().copied()))
         .filter(push_outbox::Column::ClaimedBy.eq(token))
-        .filter(push_outbox::Column::Status.eq(OutboxStatus::Pending.as_str()))
+        .filter(still_pending())
         .filter(push_outbox::Column::ClaimedUntil.gt(now))
         .into_query();
     update.returning_all();
     update
 }
 
-/// Renews the lease on one claimed row just before it is sent, and answers the row as it is
-/// now (a reminder narrowed since the claim names fewer doses), in one statement. None when the
-/// row is no longer ours to send (lease lost, or cancelled because its doses were recorded
-/// meanwhile).
+/// Renews the lease on claimed rows just before they are sent, and answers the rows as they are
+/// now (a reminder narrowed since the claim names fewer doses), in one statement, in the order
+/// they came due. A row no longer ours to send (lease lost, or cancelled because its doses were
+/// recorded meanwhile) is left out.
 pub async fn renew<C: ConnectionTrait>(
     db: &C,
-    id: i64,
+    ids: &[i64],
     token: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-) -> Result<Option<push_outbox::Model>, AppError> {
+) -> Result<Vec<push_outbox::Model>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     // sea-orm's own RETURNING path is off for SQLite (a build feature); both databases have it.
     let statement = db
         .get_database_backend()
-        .build(&renew_query(id, token, now, lease_until));
-    Ok(push_outbox::Model::find_by_statement(statement)
-        .one(db)
-        .await?)
+        .build(&renew_query(ids, token, now, lease_until));
+    let mut rows = push_outbox::Model::find_by_statement(statement)
+        .all(db)
+        .await?;
+    rows.sort_unstable_by_key(|r| (r.not_before, r.id));
+    Ok(rows)
 }
 
-/// [`record`]s `previous` (when given) and [`renew`]s row `id`, atomically: the previous
-/// row's outcome is durable before the renewed row can be sent. On PostgreSQL one autocommit
-/// statement (the record a data-modifying CTE of the renewal); on SQLite, which has no such
-/// CTEs, one transaction of two statements.
+/// [`record`]s each of `previous` and [`renew`]s rows `ids`, atomically: the previous rows'
+/// outcomes are durable before a renewed row can be sent. On PostgreSQL one autocommit
+/// statement (each record a data-modifying CTE of the renewal, or of the last record when
+/// nothing is renewed); on SQLite, which has no such CTEs, one transaction.
 pub async fn record_and_renew(
     db: &DatabaseConnection,
-    previous: Option<(i64, &Outcome)>,
-    id: i64,
+    previous: &[(i64, Outcome)],
+    ids: &[i64],
     token: &str,
     now: DateTime<Utc>,
     lease_until: DateTime<Utc>,
-) -> Result<Option<push_outbox::Model>, AppError> {
-    let previous = previous.and_then(|(prev, outcome)| record_query(&[prev], token, outcome, now));
-    let Some(previous) = previous else {
-        return renew(db, id, token, now, lease_until).await;
-    };
+) -> Result<Vec<push_outbox::Model>, AppError> {
+    let mut records: Vec<_> = previous
+        .iter()
+        .filter_map(|(id, outcome)| record_query(&[*id], token, outcome, now))
+        .collect();
+    if records.is_empty() {
+        return renew(db, ids, token, now, lease_until).await;
+    }
     let backend = db.get_database_backend();
     if backend == DatabaseBackend::Postgres {
-        // PostgreSQL runs a data-modifying CTE to completion whether or not it is read.
-        let mut cte = CommonTableExpression::new();
-        cte.table_name(Alias::new("previous")).query(previous);
-        let query =
-            renew_query(id, token, now, lease_until).with(WithClause::new().cte(cte).to_owned());
-        return Ok(push_outbox::Model::find_by_statement(backend.build(&query))
-            .one(db)
-            .await?);
+        // PostgreSQL runs a data-modifying CTE to completion whether or not it is read; the
+        // CTEs and the main statement touch distinct rows.
+        let main = if ids.is_empty() { records.pop() } else { None };
+        let records_left = records.len();
+        let mut with = WithClause::new();
+        for (i, record) in records.into_iter().enumerate() {
+            let mut cte = CommonTableExpression::new();
+            cte.table_name(Alias::new(format!("previous{i}")))
+                .query(record);
+            with.cte(cte);
+        }
+        if let Some(main) = main {
+            if records_left == 0 {
+                db.execute(backend.build(&main)).await?;
+            } else {
+                db.execute(backend.build(&main.with(with))).await?;
+            }
+            return Ok(Vec::new());
+        }
+        let query = renew_query(ids, token, now, lease_until).with(with);
+        let mut rows = push_outbox::Model::find_by_statement(backend.build(&query))
+            .all(db)
+            .await?;
+        rows.sort_unstable_by_key(|r| (r.not_before, r.id));
+        return Ok(rows);
     }
     let txn = db.begin().await?;
-    txn.execute(backend.build(&previous)).await?;
-    let renewed = renew(&txn, id, token, now, lease_until).await?;
+    for record in &records {
+        txn.execute(backend.build(record)).await?;
+    }
+    let renewed = renew(&txn, ids, token, now, lease_until).await?;
     txn.commit().await?;
     Ok(renewed)
 }
@@ -499,7 +535,7 @@ fn record_query(
         .filter(push_outbox::Column::Id.is_in(ids.iter().copied()))
         .filter(push_outbox::Column::ClaimedBy.eq(token));
     if !matches!(outcome, Outcome::Sent { .. }) {
-        update = update.filter(push_outbox::Column::Status.eq(OutboxStatus::Pending.as_str()));
+        update = update.filter(still_pending());
     }
     Some(update.into_query())
 }

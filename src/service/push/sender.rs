@@ -5,19 +5,21 @@
 //! Exactly-once, as far as WeChat allows: a row is sent only by the sender holding its lease,
 //! and the lease is renewed (guarded) just before the send; the outcome is written right after.
 //! A crash between WeChat's answer and that write leaves the row to be sent again after the
-//! lease ends: at most one such row per sender process, since a sender sends one row at a time.
+//! lease ends: at most `in_flight` such rows per sender process (`BABYVAX_PUSH_SEND_IN_FLIGHT`,
+//! default 1), since a sender has at most that many sends at WeChat at once.
 //!
 //! Commits: the claim returns the rows; the recipients are read once for the batch. Rows whose
 //! outcome needs no send and spends no allowance (undeliverable, suppressed by preferences,
 //! held for quiet hours, channel paused) are decided from that read and written first, one
 //! statement per distinct outcome, guarded by the claim token and by the row still being
-//! pending (a row cancelled or claimed again meanwhile is left alone). The other rows go one at
-//! a time: one statement records the previous row's outcome and renews this row's lease
-//! (guarded: still ours, still pending), so the previous outcome is durable before this row can
-//! be sent ([`outbox::record_and_renew`]: one autocommit statement with a data-modifying CTE on
-//! PostgreSQL, a two-statement transaction on SQLite); the batch's last outcome is written at
-//! its end. The renewed row is decided again as it is now (a reminder narrowed since the claim)
-//! before an allowance is spent or anything is sent.
+//! pending (a row cancelled or claimed again meanwhile is left alone). The other rows go
+//! `in_flight` at a time (a window): one statement records the previous window's outcomes and
+//! renews this window's leases (guarded: still ours, still pending), so the previous outcomes
+//! are durable before any row of this window can be sent ([`outbox::record_and_renew`]: one
+//! autocommit statement with data-modifying CTEs on PostgreSQL, a transaction on SQLite); the
+//! window's sends then run concurrently, and each failure settles only its own row; the last
+//! window's outcomes are written at the batch's end. Each renewed row is decided again as it is
+//! now (a reminder narrowed since the claim) before an allowance is spent or anything is sent.
 //! Template messages carry the dedup key as `client_msg_id`, so WeChat itself drops the second
 //! copy when it comes within its 10-minute window.
 
@@ -81,6 +83,19 @@ struct Recipients {
     /// (member, template) with a subscribe allowance left when the batch was claimed: only
     /// those are worth the transaction that spends one (it stays guarded).
     allowances: HashSet<(i32, String)>,
+}
+
+/// What [`Sender::prepare`] made of a renewed row.
+enum Prepared {
+    /// Nothing to send; the outcome to write.
+    Done(Outcome),
+    Send(Delivery),
+}
+
+/// A message ready for WeChat.
+enum Delivery {
+    Template(TemplateMessage),
+    Subscribe(SubscribeMessage),
 }
 
 /// What [`Sender::decide`] made of a row.
@@ -222,19 +237,58 @@ impl Sender {
                 report.add(&Outcome::Lost);
             }
         }
-        // The rest one at a time: each row's outcome is written by the statement that renews
-        // the next one's lease, the last one's at the end.
-        let mut unrecorded: Option<(i64, Outcome)> = None;
-        for row in to_send {
-            let outcome = self
-                .send_row(&row, &token, pacer, &recipients, unrecorded.take())
-                .await?;
-            report.add(&outcome);
-            unrecorded = Some((row.id, outcome));
+        // The rest `in_flight` rows at a time: their leases renewed together by the statement
+        // that writes the previous window's outcomes, then sent concurrently; the last
+        // window's outcomes are written at the end.
+        let window = usize::try_from(self.settings.push.in_flight)
+            .unwrap_or(1)
+            .max(1);
+        let mut unrecorded: Vec<(i64, Outcome)> = Vec::new();
+        for chunk in to_send.chunks(window) {
+            let ids: Vec<i64> = chunk.iter().map(|r| r.id).collect();
+            let now = self.clock.now();
+            // Still ours, and still pending (recording the doses cancels their reminders):
+            // checked before an allowance is spent or anything is sent. The rows as they are
+            // now: a reminder may have been narrowed since the claim.
+            let renewed = outbox::record_and_renew(
+                &self.db,
+                &unrecorded,
+                &ids,
+                &token,
+                now,
+                now + self.settings.push.lease,
+            )
+            .await?;
+            unrecorded.clear();
+            for _ in renewed.len()..ids.len() {
+                report.add(&Outcome::Lost);
+            }
+            let mut deliveries = Vec::with_capacity(renewed.len());
+            for row in renewed {
+                match self.prepare(&row, &token, &recipients, now).await? {
+                    Prepared::Done(outcome) => {
+                        report.add(&outcome);
+                        unrecorded.push((row.id, outcome));
+                    }
+                    Prepared::Send(delivery) => {
+                        pacer.wait().await;
+                        deliveries.push((row, delivery));
+                    }
+                }
+            }
+            let outcomes = futures_util::future::join_all(
+                deliveries
+                    .iter()
+                    .map(|(row, delivery)| self.deliver(row, delivery)),
+            )
+            .await;
+            for ((row, _), outcome) in deliveries.iter().zip(outcomes) {
+                report.add(&outcome);
+                unrecorded.push((row.id, outcome));
+            }
         }
-        if let Some((id, outcome)) = unrecorded {
-            outbox::record_many(&self.db, &[id], &token, &outcome, self.clock.now()).await?;
-        }
+        let now = self.clock.now();
+        outbox::record_and_renew(&self.db, &unrecorded, &[], &token, now, now).await?;
         Ok(claimed)
     }
 
@@ -443,36 +497,18 @@ impl Sender {
         }
     }
 
-    /// Sends one row the batch decided to send: `previous` (the last row's outcome) is written
-    /// in the statement that renews this row's lease, before anything is sent.
-    async fn send_row(
+    /// Decides a renewed row again as it is now, spends its allowance when it needs one, and
+    /// builds its message; sends nothing.
+    async fn prepare(
         &self,
-        claimed: &push_outbox::Model,
+        row: &push_outbox::Model,
         token: &str,
-        pacer: &mut Pacer,
         recipients: &Recipients,
-        previous: Option<(i64, Outcome)>,
-    ) -> Result<Outcome, AppError> {
-        let now = self.clock.now();
-        // Still ours, and still pending (recording the doses cancels their reminders): checked
-        // before an allowance is spent or anything is sent. The row as it is now: a reminder
-        // may have been narrowed since the claim.
-        let renewed = outbox::record_and_renew(
-            &self.db,
-            previous.as_ref().map(|(id, o)| (*id, o)),
-            claimed.id,
-            token,
-            now,
-            now + self.settings.push.lease,
-        )
-        .await?;
-        let Some(row) = renewed else {
-            return Ok(Outcome::Lost);
-        };
-        let row = &row;
+        now: DateTime<Utc>,
+    ) -> Result<Prepared, AppError> {
         let decision = self.decide(row, recipients, now);
         let channel = match decision.route {
-            Route::Settled(outcome) => return Ok(outcome),
+            Route::Settled(outcome) => return Ok(Prepared::Done(outcome)),
             Route::Send(channel) => channel,
             Route::Spend {
                 member_id,
@@ -484,44 +520,34 @@ impl Sender {
                     subscriptions::consume_allowance(&txn, member_id, &template_id, now).await?;
                 if taken && !outbox::mark_allowance_taken(&txn, row.id, token, &template_id).await?
                 {
-                    return Ok(Outcome::Lost);
+                    return Ok(Prepared::Done(Outcome::Lost));
                 }
                 txn.commit().await?;
                 if !taken {
-                    return Ok(Outcome::Undeliverable(
+                    return Ok(Prepared::Done(Outcome::Undeliverable(
                         "no channel: not following and no subscribe allowance".into(),
-                    ));
+                    )));
                 }
                 if let Some(until) = self.paused_until("subscribe", now) {
-                    return Ok(Outcome::Retry {
+                    return Ok(Prepared::Done(Outcome::Retry {
                         at: until,
                         error: "subscribe paused by a WeChat quota".into(),
                         count_attempt: false,
-                    });
+                    }));
                 }
                 Channel::Subscribe
             }
         };
         let fields = &decision.fields;
-        let (Some(spec), channel_name) = (decision.spec, channel.as_str()) else {
-            return Ok(Outcome::Undeliverable("no channel".into()));
+        let Some(spec) = decision.spec else {
+            return Ok(Prepared::Done(Outcome::Undeliverable("no channel".into())));
         };
-        pacer.wait().await;
-        let result = match (
-            channel,
-            &self.oa,
-            &self.mp,
-            decision.follower,
-            decision.member,
-        ) {
-            (Channel::Template, Some(oa), _, Some(f), _) => {
-                let message = self.template_message(spec, fields, &f.openid, &row.dedup_key);
-                oa.send_template(&message)
-                    .await
-                    .map(|msgid| (Some(msgid), spec.template_id.clone(), f.openid.clone()))
-            }
-            (Channel::Subscribe, _, Some(mp), _, Some(m)) => {
-                let message = SubscribeMessage {
+        Ok(match (channel, decision.follower, decision.member) {
+            (Channel::Template, Some(f), _) if self.oa.is_some() => Prepared::Send(
+                Delivery::Template(self.template_message(spec, fields, &f.openid, &row.dedup_key)),
+            ),
+            (Channel::Subscribe, _, Some(m)) if self.mp.is_some() => {
+                Prepared::Send(Delivery::Subscribe(SubscribeMessage {
                     touser: m.openid.clone(),
                     template_id: spec.template_id.clone(),
                     page: spec.page.as_ref().map(|p| fill(p, fields)),
@@ -531,23 +557,40 @@ impl Sender {
                         .into_iter()
                         .map(|(k, v)| (k, SubscribeField::new(v)))
                         .collect(),
-                };
-                mp.send_subscribe(&message)
-                    .await
-                    .map(|r| (r.msgid, spec.template_id.clone(), m.openid.clone()))
+                }))
             }
             // `decide` answers Send only with the channel's client and recipient at hand.
-            _ => return Ok(Outcome::Undeliverable("no channel".into())),
+            _ => Prepared::Done(Outcome::Undeliverable("no channel".into())),
+        })
+    }
+
+    /// Sends one prepared message and answers its outcome (written by the caller).
+    async fn deliver(&self, row: &push_outbox::Model, delivery: &Delivery) -> Outcome {
+        let (channel, result) = match (delivery, &self.oa, &self.mp) {
+            (Delivery::Template(message), Some(oa), _) => (
+                Channel::Template,
+                oa.send_template(message)
+                    .await
+                    .map(|msgid| (Some(msgid), &message.template_id, &message.touser)),
+            ),
+            (Delivery::Subscribe(message), _, Some(mp)) => (
+                Channel::Subscribe,
+                mp.send_subscribe(message)
+                    .await
+                    .map(|r| (r.msgid, &message.template_id, &message.touser)),
+            ),
+            // `prepare` builds a message only for a channel whose client is at hand.
+            _ => return Outcome::Undeliverable("no channel".into()),
         };
-        Ok(match result {
+        match result {
             Ok((msgid, template_id, openid)) => Outcome::Sent {
-                channel: channel_name,
-                template_id,
-                openid,
+                channel: channel.as_str(),
+                template_id: template_id.clone(),
+                openid: openid.clone(),
                 msgid,
             },
-            Err(e) => self.failure(row, channel_name, &e),
-        })
+            Err(e) => self.failure(row, channel.as_str(), &e),
+        }
     }
 
     fn template_message(

@@ -199,11 +199,17 @@ async fn records_leave_rows_cancelled_or_claimed_again_since_the_claim_alone() {
         openid: "oa".into(),
         msgid: Some(7),
     };
-    let renewed =
-        outbox::record_and_renew(db, Some((ids[3], &sent)), ids[1], "first", now, now + lease)
-            .await
-            .unwrap();
-    assert!(renewed.is_none(), "a cancelled row is not renewed");
+    let renewed = outbox::record_and_renew(
+        db,
+        &[(ids[3], sent.clone())],
+        &ids[1..2],
+        "first",
+        now,
+        now + lease,
+    )
+    .await
+    .unwrap();
+    assert!(renewed.is_empty(), "a cancelled row is not renewed");
 
     // The claim's lease runs out (its sender stalled): another sender takes the first row.
     let later = now + lease + chrono::Duration::seconds(1);
@@ -221,15 +227,15 @@ async fn records_leave_rows_cancelled_or_claimed_again_since_the_claim_alone() {
     // Nor does another claim's record or renewal touch it.
     let renewed = outbox::record_and_renew(
         db,
-        Some((ids[2], &sent)),
-        ids[0],
+        &[(ids[2], sent)],
+        &ids[..1],
         "second",
         later,
         later + lease,
     )
     .await
     .unwrap();
-    assert_eq!(renewed.map(|r| r.id), Some(ids[0]));
+    assert_eq!(renewed.iter().map(|r| r.id).collect::<Vec<_>>(), [ids[0]]);
 
     let rows = p.rows().await;
     let of = |id: i64| rows.iter().find(|r| r.id == id).unwrap();
@@ -301,5 +307,144 @@ async fn a_row_cancelled_while_the_one_before_it_is_sent_is_not_sent() {
         (rows[1].status.as_str(), rows[1].last_error.as_deref()),
         ("cancelled", Some("doses recorded"))
     );
+    p.finish().await;
+}
+
+/// Families who follow the account, a baby each with HepB 2 due on DUE, planned.
+async fn followers_planned(p: &PushApp, n: usize) {
+    for i in 0..n {
+        let m = p
+            .family(&format!("mp-{i}"), Some(&format!("oa-{i}")), true, 0)
+            .await;
+        p.baby(m, "宝宝", BIRTH).await;
+    }
+    p.set_now(DUE, 10, 0);
+    assert_eq!(p.plan(DUE).await.total_planned(), n as u64);
+}
+
+#[actix_web::test]
+async fn a_window_of_sends_is_at_wechat_at_once_and_recorded_after_it() {
+    let p = PushApp::spawn_with(|s| s.push.in_flight = 4).await;
+    followers_planned(&p, 4).await;
+    // The first send answers late: the other three go out meanwhile.
+    p.fake.inject(
+        TEMPLATE_SEND,
+        Fault::Delay(std::time::Duration::from_millis(500)),
+        1,
+    );
+    let sender = p.sender();
+    let drain = sender.drain();
+    let watch = async {
+        while p.fake.calls(TEMPLATE_SEND) < 4 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        // All four at WeChat, none recorded yet (one send still waits for its answer).
+        let rows = p.rows().await;
+        assert!(rows.iter().all(|r| r.status == "pending"), "{rows:?}");
+    };
+    let (report, ()) = tokio::join!(drain, watch);
+    let report = report.unwrap();
+    assert_eq!((report.claimed, report.sent_template), (4, 4), "{report:?}");
+    let rows = p.rows().await;
+    assert!(
+        rows.iter()
+            .all(|r| r.status == "sent" && r.attempts == 1 && r.claimed_until.is_none()),
+        "{rows:?}"
+    );
+    p.finish().await;
+}
+
+#[actix_web::test]
+async fn with_several_sends_in_flight_and_two_senders_each_row_is_sent_once() {
+    let p = PushApp::spawn_with(|s| {
+        s.push.in_flight = 4;
+        s.push.batch_size = 5;
+    })
+    .await;
+    for i in 0..11 {
+        let m = p
+            .family(&format!("mp-{i}"), Some(&format!("oa-{i}")), true, 0)
+            .await;
+        p.baby(m, "宝宝", BIRTH).await;
+    }
+    let nobody = p.family("mp-x", None, false, 0).await;
+    p.baby(nobody, "宝宝", BIRTH).await;
+    p.set_now(DUE, 10, 0);
+    assert_eq!(p.plan(DUE).await.total_planned(), 12);
+    // Slow answers, so that windows of both senders overlap.
+    p.fake.inject(
+        TEMPLATE_SEND,
+        Fault::Delay(std::time::Duration::from_millis(20)),
+        11,
+    );
+    let (a, b) = (p.sender(), p.sender());
+    let (ra, rb) = tokio::join!(a.drain(), b.drain());
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(
+        (
+            ra.claimed + rb.claimed,
+            ra.sent() + rb.sent(),
+            ra.undeliverable + rb.undeliverable,
+            ra.lost + rb.lost
+        ),
+        (12, 11, 1, 0),
+        "{ra:?} {rb:?}"
+    );
+    // Each row went to WeChat once: no second call, not even one WeChat would drop.
+    assert_eq!(p.fake.calls(TEMPLATE_SEND), 11);
+    let mut to: Vec<String> = p
+        .fake
+        .sent_messages()
+        .iter()
+        .map(|m| m.body["touser"].as_str().unwrap().to_owned())
+        .collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), 11);
+    let rows = p.rows().await;
+    let sent: Vec<_> = rows.iter().filter(|r| r.status == "sent").collect();
+    assert_eq!(sent.len(), 11, "{rows:?}");
+    let mut msgids: Vec<i64> = sent.iter().filter_map(|r| r.wechat_msgid).collect();
+    msgids.sort_unstable();
+    msgids.dedup();
+    assert_eq!(msgids.len(), 11);
+    assert!(
+        rows.iter()
+            .all(|r| r.claimed_until.is_none() && r.attempts == i32::from(r.status == "sent")),
+        "{rows:?}"
+    );
+    p.finish().await;
+}
+
+#[actix_web::test]
+async fn a_failed_send_in_a_window_settles_only_its_own_row() {
+    let p = PushApp::spawn_with(|s| s.push.in_flight = 4).await;
+    followers_planned(&p, 4).await;
+    // One of the window's sends finds its follower gone.
+    p.fake.inject(TEMPLATE_SEND, Fault::Errcode(43004), 1);
+    let report = p.send().await;
+    assert_eq!(
+        (report.claimed, report.sent_template, report.failed),
+        (4, 3, 1),
+        "{report:?}"
+    );
+    let rows = p.rows().await;
+    let failed: Vec<_> = rows.iter().filter(|r| r.status == "failed").collect();
+    assert_eq!(failed.len(), 1, "{rows:?}");
+    assert_eq!(
+        (
+            failed[0].error_code,
+            failed[0].attempts,
+            failed[0].wechat_msgid
+        ),
+        (Some(43004), 1, None)
+    );
+    let sent: Vec<_> = rows.iter().filter(|r| r.status == "sent").collect();
+    assert_eq!(sent.len(), 3, "{rows:?}");
+    assert!(
+        sent.iter()
+            .all(|r| r.attempts == 1 && r.wechat_msgid.is_some() && r.last_error.is_none())
+    );
+    assert_eq!(p.fake.sent_messages().len(), 3);
     p.finish().await;
 }
