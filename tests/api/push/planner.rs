@@ -359,13 +359,7 @@ async fn every_caregiver_gets_the_babys_reminders_once_as_their_preferences_allo
     assert_eq!(of(dad).0, "suppressed");
     assert_eq!(p.plan("2026-03-07").await.total_planned(), 0, "each once");
     assert_eq!(p.send().await.sent_template, 2);
-    let mut to: Vec<String> = p
-        .fake
-        .sent_messages()
-        .iter()
-        .map(|m| m.body["touser"].as_str().unwrap().to_owned())
-        .collect();
-    to.sort();
+    let to = p.recipients();
     assert_eq!(to, ["oa-grandma", "oa-owner"]);
 
     // A caregiver who leaves gets nothing more, not even what was planned for them.

@@ -151,13 +151,7 @@ async fn one_batch_records_every_outcome_settled_in_bulk_and_sends_the_rest() {
     // Every outcome written releases its row.
     assert!(rows.iter().all(|r| r.claimed_until.is_none()), "{rows:?}");
 
-    let mut to: Vec<String> = p
-        .fake
-        .sent_messages()
-        .iter()
-        .map(|m| m.body["touser"].as_str().unwrap().to_owned())
-        .collect();
-    to.sort();
+    let to = p.recipients();
     assert_eq!(to, ["mp-2", "oa-1", "oa-7"]);
     assert_eq!(
         p.fake.calls(TEMPLATE_SEND) + p.fake.calls(SUBSCRIBE_SEND),
@@ -290,9 +284,7 @@ async fn a_row_cancelled_while_the_one_before_it_is_sent_is_not_sent() {
     let sender = p.sender();
     let drain = sender.drain();
     let cancel_meanwhile = async {
-        while p.fake.calls(TEMPLATE_SEND) < 1 {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        p.calls_reached(TEMPLATE_SEND, 1).await;
         // The first row is at WeChat; the second was claimed with it.
         assert!(p.rows().await[1].claimed_by.is_some());
         cancel(&p, second).await;
@@ -335,9 +327,7 @@ async fn a_window_of_sends_is_at_wechat_at_once_and_recorded_after_it() {
     let sender = p.sender();
     let drain = sender.drain();
     let watch = async {
-        while p.fake.calls(TEMPLATE_SEND) < 4 {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
+        p.calls_reached(TEMPLATE_SEND, 4).await;
         // All four at WeChat, none recorded yet (one send still waits for its answer).
         let rows = p.rows().await;
         assert!(rows.iter().all(|r| r.status == "pending"), "{rows:?}");
@@ -392,13 +382,7 @@ async fn with_several_sends_in_flight_and_two_senders_each_row_is_sent_once() {
     );
     // Each row went to WeChat once: no second call, not even one WeChat would drop.
     assert_eq!(p.fake.calls(TEMPLATE_SEND), 11);
-    let mut to: Vec<String> = p
-        .fake
-        .sent_messages()
-        .iter()
-        .map(|m| m.body["touser"].as_str().unwrap().to_owned())
-        .collect();
-    to.sort();
+    let mut to = p.recipients();
     to.dedup();
     assert_eq!(to.len(), 11);
     let rows = p.rows().await;

@@ -141,6 +141,25 @@ impl PushApp {
         self.sender().drain().await.expect("sending succeeds")
     }
 
+    /// Who the fake WeChat delivered to (`touser` of every message it took), sorted.
+    pub fn recipients(&self) -> Vec<String> {
+        let mut to: Vec<String> = self
+            .fake
+            .sent_messages()
+            .iter()
+            .map(|m| m.body["touser"].as_str().unwrap().to_owned())
+            .collect();
+        to.sort();
+        to
+    }
+
+    /// Returns once the fake WeChat has answered or is answering `calls` calls to `path`.
+    pub async fn calls_reached(&self, path: &str, calls: u64) {
+        while self.fake.calls(path) < calls {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     pub async fn rows(&self) -> Vec<push_outbox::Model> {
         push_outbox::Entity::find()
             .order_by_asc(push_outbox::Column::Id)
