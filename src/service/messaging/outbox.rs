@@ -376,10 +376,10 @@ pub async fn renew<C: ConnectionTrait>(
     Ok(rows)
 }
 
-/// [`record`]s each of `previous` and [`renew`]s rows `ids`, atomically: the previous rows'
-/// outcomes are durable before a renewed row can be sent. On PostgreSQL one autocommit
-/// statement (each record a data-modifying CTE of the renewal, or of the last record when
-/// nothing is renewed); on SQLite, which has no such CTEs, one transaction.
+/// Records each of `previous` (guarded as [`record_many`] is) and [`renew`]s rows `ids`,
+/// atomically: the previous rows' outcomes are durable before a renewed row can be sent. On
+/// PostgreSQL one autocommit statement (each record a data-modifying CTE of the renewal, or of
+/// the last record when nothing is renewed); on SQLite, which has no such CTEs, one transaction.
 pub async fn record_and_renew(
     db: &DatabaseConnection,
     previous: &[(i64, Outcome)],
@@ -538,20 +538,6 @@ fn record_query(
         update = update.filter(still_pending());
     }
     Some(update.into_query())
-}
-
-/// Records `outcome` on a row claimed with `token` (guarded as [`record_many`] is).
-pub async fn record<C: ConnectionTrait>(
-    db: &C,
-    row: &push_outbox::Model,
-    token: &str,
-    outcome: &Outcome,
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    if let Some(update) = record_query(&[row.id], token, outcome, now) {
-        db.execute(db.get_database_backend().build(&update)).await?;
-    }
-    Ok(())
 }
 
 /// Records one `outcome` on all the rows `ids` claimed with `token`, in one statement; a row
